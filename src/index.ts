@@ -1,0 +1,15 @@
+export { resolveInitiator } from './resolution/resolve-initiator';
+export { interceptionProvider, providerFromPath, DEFAULT_INTERCEPTION_ROUTES } from './resolution/routes';
+export { detectClient, KNOWN_CLIENTS, UNKNOWN_CLIENT, CODER_AGENTS_CLIENT } from './resolution/clients';
+export { Credential, extractCredential, fingerprintToken } from './resolution/credential';
+export type { CredentialKind, CredentialResolver } from './resolution/credential';
+export { isCanonicalUuidV4 } from './resolution/owner-header';
+export { ConfigError, createPolicy, DEFAULT_OWNER_HEADER, DEFAULT_OWNER_USER_AGENT_PREFIXES } from './resolution/policy';
+export type { InitiatorOptions, InitiatorPolicy, SettingLabels } from './resolution/policy';
+export type { HeaderInput, InitiatorSource, OwnerHeaderRejection, Provider, RejectionReason, Resolution } from './resolution/types';
+export { optionsFromEnv, ENV_VARIABLES } from './config/env';
+export { InitiatorInstrumentation } from './otel/initiator-instrumentation';
+export type { InitiatorInstrumentationConfig } from './otel/initiator-instrumentation';
+export { InitiatorSpanProcessor } from './otel/initiator-span-processor';
+export { currentInitiator } from './otel/span-registry';
+export * from './otel/semconv';

@@ -1,0 +1,59 @@
+import { validate as isUuid, version as uuidVersion } from 'uuid';
+import type { OwnerHeaderRejection } from './types';
+
+/** What the owner header decided: nothing (absent), an owner, or a rejection. */
+export type OwnerDecision =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'applied'; readonly owner: string }
+  | { readonly kind: 'rejected'; readonly rejection: OwnerHeaderRejection };
+
+/** What the owner-header rules need to know about the request and the policy. */
+export interface OwnerHeaderInput {
+  /** The header's value as received: a string (Node joins repeats with ", "), or all values. */
+  readonly value: string | readonly string[] | undefined;
+  /** Lowercased User-Agent. */
+  readonly userAgent: string;
+  /** Lowercase User-Agent prefixes of clients allowed to delegate. */
+  readonly delegatingUserAgentPrefixes: readonly string[];
+  readonly credentialInitiator: string | undefined;
+  /** Credential initiators allowed to delegate; empty means any credential may. */
+  readonly trustedInitiators: ReadonlySet<string>;
+}
+
+const ABSENT: OwnerDecision = { kind: 'absent' };
+
+/**
+ * Applies the owner-header rules in the contract's order: client allowed, a single value,
+ * a canonical UUIDv4, a trusted credential. The owner is returned lowercased.
+ */
+export function decideOwner(input: OwnerHeaderInput): OwnerDecision {
+  const { value } = input;
+  if (value === undefined || (typeof value !== 'string' && value.length === 0)) return ABSENT;
+  const single = typeof value === 'string' ? value : value.length === 1 ? value[0] : undefined;
+  const valueLength = typeof value === 'string' ? value.length : value.join(', ').length;
+  const reject = (reason: OwnerHeaderRejection['reason']): OwnerDecision => ({
+    kind: 'rejected',
+    rejection: { reason, valueLength },
+  });
+
+  if (!input.delegatingUserAgentPrefixes.some((prefix) => input.userAgent.startsWith(prefix))) {
+    return reject('client_not_allowed');
+  }
+  // A comma cannot occur in a UUID, so it can only come from repeated headers joined by Node.
+  if (typeof single !== 'string' || single.includes(',')) return reject('multiple_values');
+  if (!isCanonicalUuidV4(single)) return reject('invalid_format');
+  if (input.trustedInitiators.size > 0) {
+    if (input.credentialInitiator === undefined || !input.trustedInitiators.has(input.credentialInitiator)) {
+      return reject('credential_not_trusted');
+    }
+  }
+  return { kind: 'applied', owner: single.toLowerCase() };
+}
+
+/**
+ * 8-4-4-4-12 hex, version 4, RFC 4122 variant, any case; nothing around it. `uuid`'s validator
+ * accepts the nil and max UUIDs, whose versions (0 and 15) the version check then refuses.
+ */
+export function isCanonicalUuidV4(value: string): boolean {
+  return value.length === 36 && isUuid(value) && uuidVersion(value) === 4;
+}

@@ -1,0 +1,58 @@
+import { detectClient, userAgentOf } from './clients';
+import { extractCredential, resolveCredentialInitiator } from './credential';
+import { toHeaderRecord, type HeaderRecord } from './headers';
+import { decideOwner } from './owner-header';
+import { createPolicy, type InitiatorPolicy } from './policy';
+import type { HeaderInput, Resolution } from './types';
+
+let defaultPolicy: InitiatorPolicy | undefined;
+
+/**
+ * Resolves who an interception belongs to from its request headers. Pure and total: any input,
+ * however malformed, yields a Resolution.
+ *
+ * @example
+ * const resolution = resolveInitiator(req.headers);
+ * if (resolution.override) console.log(`on behalf of ${resolution.initiator}`);
+ */
+export function resolveInitiator(headers: HeaderInput | null | undefined, policy?: InitiatorPolicy): Resolution {
+  return resolveFromRecord(toHeaderRecord(headers), policy ?? (defaultPolicy ??= createPolicy()));
+}
+
+/** The hot-path form: headers already lowercase-keyed, as Node's `IncomingMessage.headers` are. */
+export function resolveFromRecord(headers: HeaderRecord, policy: InitiatorPolicy): Resolution {
+  const userAgent = userAgentOf(headers);
+  const client = detectClient(headers, userAgent);
+  const credential = extractCredential(headers);
+  const credentialInitiator =
+    credential === undefined
+      ? undefined
+      : resolveCredentialInitiator(credential, policy.credentialResolvers, policy.onResolverError);
+
+  const decision = decideOwner({
+    value: headers[policy.ownerHeader],
+    userAgent,
+    delegatingUserAgentPrefixes: policy.ownerUserAgentPrefixes,
+    credentialInitiator,
+    trustedInitiators: policy.trustedInitiators,
+  });
+
+  if (decision.kind === 'applied') {
+    return {
+      initiator: decision.owner,
+      source: 'owner_header',
+      override: true,
+      credentialInitiator,
+      client,
+      rejection: undefined,
+    };
+  }
+  return {
+    initiator: credentialInitiator,
+    source: credentialInitiator === undefined ? 'none' : 'credential',
+    override: false,
+    credentialInitiator,
+    client,
+    rejection: decision.kind === 'rejected' ? decision.rejection : undefined,
+  };
+}

@@ -1,0 +1,32 @@
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { InitiatorInstrumentation } from '../otel/initiator-instrumentation';
+import { InitiatorSpanProcessor } from '../otel/initiator-span-processor';
+import type { InitiatorOptions } from '../resolution/policy';
+import { spanProcessorsFromEnv } from './env-span-processors';
+import { flushOnExit } from './flush-on-exit';
+import { ownScrapeFilter } from './own-traffic';
+
+/**
+ * Starts the OpenTelemetry Node SDK, configured by the standard `OTEL_*` variables, with the
+ * initiator instrumentation, and arranges for telemetry to be flushed at exit.
+ * Throws `ConfigError` for invalid options before anything is started.
+ */
+export function startPlugin(options: InitiatorOptions): void {
+  const ignoreIncomingRequestHook = ownScrapeFilter();
+  const instrumentation = new InitiatorInstrumentation({
+    ...options,
+    ...(ignoreIncomingRequestHook !== undefined && { http: { ignoreIncomingRequestHook } }),
+  });
+  const fromEnv = spanProcessorsFromEnv();
+  const sdk = new NodeSDK({
+    instrumentations: [instrumentation],
+    // No exporter configured (OTEL_TRACES_EXPORTER=none): no tracer provider, as the SDK would do.
+    ...(fromEnv !== undefined && { spanProcessors: fromEnv.length > 0 ? [new InitiatorSpanProcessor(), ...fromEnv] : [] }),
+  });
+  sdk.start();
+  // The instrumentation patches http and https when they are first required; an ESM gateway
+  // imports them instead, which the require hook does not see.
+  require('node:http');
+  require('node:https');
+  flushOnExit(() => sdk.shutdown());
+}
