@@ -58,3 +58,15 @@ export function firstValue(headers: HeaderRecord, name: string): string | undefi
   }
   return undefined;
 }
+
+/**
+ * Every value of a header that may legitimately repeat: a string, or the strings of an array.
+ * Values of any other type (possible only through the programmatic API) count as absent.
+ */
+export function allValues(headers: HeaderRecord, name: string): string | readonly string[] | undefined {
+  const value: unknown = headers[name];
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return undefined;
+  const strings = value.filter((item): item is string => typeof item === 'string');
+  return strings.length === 0 ? undefined : strings;
+}

@@ -1,11 +1,21 @@
-import { detectClient, userAgentOf } from './clients';
 import { extractCredential, resolveCredentialInitiator } from './credential';
-import { toHeaderRecord, type HeaderRecord } from './headers';
+import { detectClient, UNKNOWN_CLIENT, userAgentOf } from './clients';
+import { allValues, toHeaderRecord, type HeaderRecord } from './headers';
 import { decideOwner } from './owner-header';
 import { createPolicy, type InitiatorPolicy } from './policy';
 import type { HeaderInput, Resolution } from './types';
 
 let defaultPolicy: InitiatorPolicy | undefined;
+
+// What a request that cannot be read at all (a throwing getter, a hostile proxy) resolves to.
+const UNREADABLE: Resolution = {
+  initiator: undefined,
+  source: 'none',
+  override: false,
+  credentialInitiator: undefined,
+  client: UNKNOWN_CLIENT,
+  rejection: undefined,
+};
 
 /**
  * Resolves who an interception belongs to from its request headers. Pure and total: any input,
@@ -16,7 +26,11 @@ let defaultPolicy: InitiatorPolicy | undefined;
  * if (resolution.override) console.log(`on behalf of ${resolution.initiator}`);
  */
 export function resolveInitiator(headers: HeaderInput | null | undefined, policy?: InitiatorPolicy): Resolution {
-  return resolveFromRecord(toHeaderRecord(headers), policy ?? (defaultPolicy ??= createPolicy()));
+  try {
+    return resolveFromRecord(toHeaderRecord(headers), policy ?? (defaultPolicy ??= createPolicy()));
+  } catch {
+    return UNREADABLE;
+  }
 }
 
 /** The hot-path form: headers already lowercase-keyed, as Node's `IncomingMessage.headers` are. */
@@ -30,7 +44,7 @@ export function resolveFromRecord(headers: HeaderRecord, policy: InitiatorPolicy
       : resolveCredentialInitiator(credential, policy.credentialResolvers, policy.onResolverError);
 
   const decision = decideOwner({
-    value: headers[policy.ownerHeader],
+    value: allValues(headers, policy.ownerHeader),
     userAgent,
     delegatingUserAgentPrefixes: policy.ownerUserAgentPrefixes,
     credentialInitiator,

@@ -1,0 +1,80 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createNoopMeter, diag, DiagLogLevel, type DiagLogger, type MeterProvider } from '@opentelemetry/api';
+import { fingerprintToken } from 'aibridge-initiator-otel';
+import { createTestHarness } from 'aibridge-initiator-otel/testing';
+import { CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
+import { post, startGateway, startUpstream, type Running } from '../support/servers';
+
+const errors: string[] = [];
+const capture: DiagLogger = {
+  error: (...parts) => errors.push(parts.map(String).join(' ')),
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+  verbose: () => {},
+};
+diag.setLogger(capture, DiagLogLevel.ERROR);
+
+const harness = createTestHarness({
+  http: {
+    startIncomingSpanHook: () => {
+      throw new Error('user start hook broke');
+    },
+    responseHook: () => {
+      throw new Error('user response hook broke');
+    },
+  },
+});
+let upstream: Running;
+let gateway: Running;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  gateway = await startGateway(`${upstream.url}/provider`);
+});
+afterEach(() => {
+  harness.reset();
+  errors.length = 0;
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+  await harness.shutdown();
+  diag.disable();
+});
+
+const headers = { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A };
+
+describe('faults never reach the gateway', () => {
+  it('throwing user hooks are reported through diag and the interception is still attributed', async () => {
+    const response = await post(`${gateway.url}/v1/messages`, headers);
+    expect(response.status).toBe(200);
+    expect(harness.interceptionSpans()[0]?.attributes['enduser.id']).toBe(OWNER_A);
+    expect(errors.some((e) => e.includes('startIncomingSpanHook') && e.includes('user start hook broke'))).toBe(true);
+    expect(errors.some((e) => e.includes('responseHook') && e.includes('user response hook broke'))).toBe(true);
+  });
+
+  it('a failing metric pipeline is reported through diag; the response and the span are untouched', async () => {
+    // Only the plugin's meter is broken: the stock HTTP instrumentation shares the provider.
+    const broken = {
+      getMeter: (name: string) => name !== 'aibridge-initiator-otel' ? createNoopMeter() : ({
+        createCounter: () => ({ add: () => { throw new Error('counter exploded'); } }),
+        createHistogram: () => ({ record: () => { throw new Error('histogram exploded'); } }),
+      }),
+    } as unknown as MeterProvider;
+    harness.instrumentation.setMeterProvider(broken);
+    const response = await post(`${gateway.url}/v1/messages`, headers);
+    // The close listener runs after the response is sent; wait for the span to end.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(response).toEqual({ status: 200, text: expect.stringContaining('resp-1') });
+    expect(harness.interceptionSpans()).toHaveLength(1);
+    expect(errors.some((e) => e.includes('recording interception metrics') && e.includes('counter exploded'))).toBe(true);
+  });
+
+  it('what diag reports never holds the raw credential', async () => {
+    await post(`${gateway.url}/v1/messages`, headers);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.join('\n')).not.toContain(SERVICE_TOKEN);
+    expect(fingerprintToken(SERVICE_TOKEN)).not.toContain(SERVICE_TOKEN);
+  });
+});

@@ -1,0 +1,37 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import gatewayApp from '../fixtures/gateway-app.cjs';
+import mockUpstream from '../fixtures/mock-upstream.cjs';
+
+export interface Running {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(server: http.Server): Promise<Running> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function startUpstream(): Promise<Running> {
+  return listen(mockUpstream.createUpstream(http));
+}
+
+export function startGateway(upstreamUrl: string, onInterception?: (req: http.IncomingMessage) => void): Promise<Running> {
+  return listen(gatewayApp.createGateway(http, { upstreamUrl, ...(onInterception && { onInterception }) }));
+}
+
+/** Sends a POST with `fetch`, which the HTTP instrumentation does not trace, so only the gateway's spans appear. */
+export async function post(url: string, headers: Record<string, string>, body: object = {}): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, text: await response.text() };
+}

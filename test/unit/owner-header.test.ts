@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { createPolicy, fingerprintToken, isCanonicalUuidV4, resolveInitiator } from 'aibridge-initiator-otel';
+import { CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
+
+const SERVICE_ID = fingerprintToken(SERVICE_TOKEN);
+
+function coderAgents(owner: string | string[]) {
+  return { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': owner };
+}
+
+describe('owner header: invalid_format', () => {
+  it.each([
+    ['UUID v1', 'c232ab00-9414-11ec-b3c8-9f6bdeced846'],
+    ['UUID v7', '01890a5d-ac96-774b-bcce-b302099a8057'],
+    ['UUID v3', 'a3bb189e-8bf9-3888-9912-ace4e6543002'],
+    ['the nil UUID', '00000000-0000-0000-0000-000000000000'],
+    ['the max UUID', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
+    ['a v4 with the wrong variant', '3f2504e0-4f89-41d3-Ca0c-0305e82c3301'],
+    ['braces', `{${OWNER_A}}`],
+    ['a urn prefix', `urn:uuid:${OWNER_A}`],
+    ['surrounding spaces', ` ${OWNER_A} `],
+    ['no dashes', OWNER_A.replaceAll('-', '')],
+    ['garbage', 'not-a-uuid'],
+    ['an empty value', ''],
+    ['a script payload', '<script>alert(1)</script>'],
+    ['an SQL payload', "' OR 1=1 --"],
+    ['a trailing newline', `${OWNER_A}\n`],
+    ['a fullwidth digit', OWNER_A.replace('3', '３')],
+  ])('rejects %s', (_, value) => {
+    const resolution = resolveInitiator(coderAgents(value));
+    expect(resolution.rejection).toEqual({ reason: 'invalid_format', valueLength: value.length });
+    expect(resolution.override).toBe(false);
+    expect(resolution.initiator).toBe(SERVICE_ID);
+    expect(resolution.source).toBe('credential');
+  });
+});
+
+describe('owner header: format accepted', () => {
+  it('accepts uppercase v4 and normalises it to lowercase', () => {
+    const resolution = resolveInitiator(coderAgents(OWNER_A.toUpperCase()));
+    expect(resolution.override).toBe(true);
+    expect(resolution.initiator).toBe(OWNER_A);
+  });
+
+  it.each(['8', '9', 'a', 'b'])('accepts variant nibble %s', (variant) => {
+    expect(isCanonicalUuidV4(`3f2504e0-4f89-41d3-${variant}a0c-0305e82c3301`)).toBe(true);
+  });
+});
+
+describe('owner header: multiple_values', () => {
+  it('rejects a header repeated with two values (Node joins them with a comma)', () => {
+    const joined = `${OWNER_A}, 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d`;
+    expect(resolveInitiator(coderAgents(joined)).rejection).toEqual({ reason: 'multiple_values', valueLength: joined.length });
+  });
+
+  it('rejects a header given as an array of values', () => {
+    expect(resolveInitiator(coderAgents([OWNER_A, OWNER_A])).rejection?.reason).toBe('multiple_values');
+  });
+
+  it('accepts an array holding one value', () => {
+    expect(resolveInitiator(coderAgents([OWNER_A])).override).toBe(true);
+  });
+});
+
+describe('owner header: client_not_allowed', () => {
+  it('rejects a valid owner header from another client', () => {
+    const resolution = resolveInitiator({ 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A });
+    expect(resolution.rejection?.reason).toBe('client_not_allowed');
+    expect(resolution.initiator).toBe(SERVICE_ID);
+    expect(resolution.client).toBe('Claude Code');
+  });
+
+  it('checks the client before the format', () => {
+    const resolution = resolveInitiator({ 'user-agent': 'curl/8', 'x-coder-owner-id': 'garbage' });
+    expect(resolution.rejection?.reason).toBe('client_not_allowed');
+  });
+
+  it('honours configured User-Agent prefixes, case-insensitively', () => {
+    const policy = createPolicy({ ownerUserAgentPrefixes: ['My-Agent/'] });
+    expect(resolveInitiator({ 'user-agent': 'my-agent/1.0', 'x-coder-owner-id': OWNER_A }, policy).override).toBe(true);
+    expect(resolveInitiator(coderAgents(OWNER_A), policy).rejection?.reason).toBe('client_not_allowed');
+  });
+});
+
+describe('owner header: credential_not_trusted', () => {
+  const policy = createPolicy({ trustedInitiators: [SERVICE_ID] });
+
+  it('applies the owner for a trusted credential', () => {
+    expect(resolveInitiator(coderAgents(OWNER_A), policy).override).toBe(true);
+  });
+
+  it('rejects it for any other credential', () => {
+    const headers = { ...coderAgents(OWNER_A), authorization: 'Bearer sk-someone-else' };
+    const resolution = resolveInitiator(headers, policy);
+    expect(resolution.rejection?.reason).toBe('credential_not_trusted');
+    expect(resolution.initiator).toBe(fingerprintToken('sk-someone-else'));
+  });
+
+  it('rejects it when there is no credential at all', () => {
+    const { authorization: _, ...headers } = coderAgents(OWNER_A);
+    const resolution = resolveInitiator(headers, policy);
+    expect(resolution.rejection?.reason).toBe('credential_not_trusted');
+    expect(resolution.source).toBe('none');
+    expect(resolution.initiator).toBeUndefined();
+  });
+
+  it('checks the format before the trust', () => {
+    expect(resolveInitiator({ ...coderAgents('nope'), authorization: 'Bearer x' }, policy).rejection?.reason).toBe('invalid_format');
+  });
+});
+
+describe('owner header name', () => {
+  it('is configurable and matched case-insensitively', () => {
+    const policy = createPolicy({ ownerHeader: 'X-Agent-Owner' });
+    const headers = { 'user-agent': CODER_AGENTS_UA, 'X-AGENT-OWNER': OWNER_A };
+    expect(resolveInitiator(headers, policy).initiator).toBe(OWNER_A);
+    expect(resolveInitiator(coderAgents(OWNER_A), policy).override).toBe(false);
+  });
+});
