@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+export interface GatewayProcess {
+  readonly child: ChildProcess;
+  /** Base URL once listening. */
+  readonly url: string;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with how the process ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface SpawnOptions {
+  entry: 'gateway.cjs' | 'gateway.mjs';
+  preload: '--require' | '--import';
+  env?: Record<string, string>;
+}
+
+/** Base environment: everything goes to loopback, nothing to the machine's defaults. */
+export function otlpEnv(receiverUrl: string): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'none',
+    // Long enough that only the shutdown flush can deliver the metrics in a test's lifetime.
+    OTEL_METRIC_EXPORT_INTERVAL: '60000',
+    OTEL_NODE_RESOURCE_DETECTORS: 'none',
+    OTEL_SERVICE_NAME: 'e2e-gateway',
+  };
+}
+
+/**
+ * Starts a fixture gateway as its own process, exactly as an operator would:
+ * `node --require aibridge-initiator-otel/register gateway.cjs`, resolved by package name.
+ */
+export function spawnGateway({ entry, preload, env = {} }: SpawnOptions): {
+  started: Promise<GatewayProcess>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => { stdout: string; stderr: string };
+} {
+  const child = spawn(process.execPath, [preload, 'aibridge-initiator-otel/register', FIXTURES + entry], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const started = new Promise<GatewayProcess>((resolve, reject) => {
+    const onData = () => {
+      const match = /listening (\d+)/.exec(stdout);
+      if (!match) return;
+      child.stdout.off('data', onData);
+      resolve({ child, url: `http://127.0.0.1:${match[1]}`, stdout: () => stdout, stderr: () => stderr, exited });
+    };
+    child.stdout.on('data', onData);
+    void exited.then(({ code, signal }) => reject(new Error(`gateway exited (${code ?? signal}) before listening: ${stderr}`)));
+  });
+  return { started, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** A port free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
