@@ -20,12 +20,16 @@ export const EXPECTED = {
   owners: { [OWNER_A]: 2, [OWNER_B]: 1 },
 } as const;
 
-/** Sends the traffic, plus one non-interception request, and checks every response came back. */
+/**
+ * Sends one non-interception request, then the traffic, and checks every response came back.
+ * The interceptions come last: a gateway started with GATEWAY_EXIT_AFTER closes after them.
+ */
 export async function sendTraffic(baseUrl: string): Promise<void> {
+  const health = await fetch(`${baseUrl}/health`, { headers: agents });
+  if (health.status !== 200) throw new Error(`/health answered ${health.status}`);
+  await health.text();
   for (const { path, headers, body } of TRAFFIC) {
     const { status } = await post(baseUrl + path, headers, body);
     if (status !== 200) throw new Error(`${path} answered ${status}`);
   }
-  const health = await fetch(`${baseUrl}/health`, { headers: agents });
-  if (health.status !== 200) throw new Error(`/health answered ${health.status}`);
 }

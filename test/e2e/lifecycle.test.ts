@@ -1,0 +1,93 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { otlpEnv, spawnGateway } from '../support/gateway-process';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
+import { startUpstream, type Running } from '../support/servers';
+import { EXPECTED, sendTraffic } from '../support/traffic';
+
+let upstream: Running;
+let receiver: OtlpReceiver;
+beforeAll(async () => {
+  upstream = await startUpstream();
+});
+afterAll(() => upstream.close());
+beforeEach(async () => {
+  receiver = await startOtlpReceiver();
+});
+afterEach(() => receiver.close());
+
+const env = (extra: Record<string, string> = {}) => ({ ...otlpEnv(receiver.url), UPSTREAM_URL: `${upstream.url}/provider`, ...extra });
+const interceptionSpans = () => receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined);
+
+describe('start-up', () => {
+  it.each([
+    ['AIBRIDGE_OWNER_TRUSTED_INITIATORS', 'key-a,,key-b'],
+    ['AIBRIDGE_OWNER_HEADER', 'X Coder Owner'],
+    ['AIBRIDGE_INTERCEPTION_ROUTES', '/v1/models'],
+    ['AIBRIDGE_CREDENTIALS_FILE', '/etc/aibridge/credentials.json'],
+  ])('an invalid %s stops the process before the gateway starts, with one clear line', async (variable, value) => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ [variable]: value }) });
+    await expect(gateway.started).rejects.toThrow(/exited/);
+    expect(await gateway.exited).toEqual({ code: 78, signal: null });
+    const { stdout, stderr } = gateway.output();
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(new RegExp(`^aibridge-initiator-otel: invalid configuration: ${variable}: `));
+  });
+
+  it('OTEL_SDK_DISABLED leaves the gateway serving and exporting nothing', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.mjs', preload: '--import', env: env({ OTEL_SDK_DISABLED: 'true', GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }) });
+    await sendTraffic((await gateway.started).url);
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    expect(receiver.rawBodies).toEqual([]);
+  });
+
+  it('OTEL_TRACES_EXPORTER=none still records the metrics', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ OTEL_TRACES_EXPORTER: 'none', GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }) });
+    await sendTraffic((await gateway.started).url);
+    await gateway.exited;
+    expect(receiver.spans).toEqual([]);
+    expect(receiver.counter('aibridge.interceptions', { 'initiator.override': true })).toBe(EXPECTED.overrides);
+  });
+});
+
+describe('shutdown', () => {
+  it('a gateway with its own SIGTERM handler still runs it and exits with its own code, after the flush', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'handle' }) });
+    const running = await gateway.started;
+    await sendTraffic(running.url);
+    running.child.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    expect(gateway.output().stdout).toContain('gateway: SIGTERM handler ran');
+    expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
+    expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
+  });
+
+  it('SIGINT without a handler of the gateway ends the process by SIGINT, after the flush', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.mjs', preload: '--import', env: env() });
+    const running = await gateway.started;
+    await sendTraffic(running.url);
+    running.child.kill('SIGINT');
+    expect(await gateway.exited).toEqual({ code: null, signal: 'SIGINT' });
+    expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
+    expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
+  });
+
+  it('a gateway that ends on its own exits 0 after the flush', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }) });
+    await sendTraffic((await gateway.started).url);
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
+    expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
+  });
+
+  it('an unreachable collector does not hold the exit beyond the flush bound', async () => {
+    receiver.close();
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }) });
+    const running = await gateway.started;
+    await sendTraffic(running.url);
+    const started = Date.now();
+    running.child.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
