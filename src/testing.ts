@@ -18,7 +18,7 @@ import {
   type DataPoint,
   type Histogram,
 } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace';
 import { InitiatorInstrumentation, type InitiatorInstrumentationConfig } from './otel/initiator-instrumentation';
 import { InitiatorSpanProcessor } from './otel/initiator-span-processor';
 import { ATTR_INITIATOR_OVERRIDE } from './otel/semconv';
@@ -47,6 +47,15 @@ export interface TestHarness {
   shutdown(): Promise<void>;
 }
 
+/** How the harness's own pipeline is built. */
+export interface HarnessOptions {
+  /**
+   * The tracer provider's sampler, to test sampling rules on the attributes the plugin sets at span start.
+   * @default the SDK's default (parent-based, always on)
+   */
+  readonly sampler?: Sampler;
+}
+
 /** A reader that exports nothing on its own: tests pull with `collect()`. */
 class PullMetricReader extends MetricReader {
   constructor() {
@@ -64,12 +73,13 @@ class PullMetricReader extends MetricReader {
  * Creates the harness and patches `http`/`https` in this process. Create one per test file and
  * `reset()` it between tests.
  */
-export function createTestHarness(config: InitiatorInstrumentationConfig = {}): TestHarness {
+export function createTestHarness(config: InitiatorInstrumentationConfig = {}, options: HarnessOptions = {}): TestHarness {
   // Spans must follow async work to be parented; keep a manager the process already has.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
   const spanExporter = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({
+    ...(options.sampler !== undefined && { sampler: options.sampler }),
     spanProcessors: [new InitiatorSpanProcessor(), new SimpleSpanProcessor({ exporter: spanExporter })],
   });
   const instrumentation = new InitiatorInstrumentation(config);
