@@ -1,3 +1,4 @@
+import { getBooleanFromEnv } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InitiatorInstrumentation } from '../otel/initiator-instrumentation';
 import { InitiatorSpanProcessor } from '../otel/initiator-span-processor';
@@ -12,6 +13,8 @@ import { ownScrapeFilter } from './own-traffic';
  * Throws `ConfigError` for invalid options before anything is started.
  */
 export function startPlugin(options: InitiatorOptions): void {
+  // Constructing an instrumentation already hooks `require`; a disabled SDK must leave http untouched.
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return;
   const ignoreIncomingRequestHook = ownScrapeFilter();
   const instrumentation = new InitiatorInstrumentation({
     ...options,

@@ -34,9 +34,11 @@ describe('start-up', () => {
     expect(stderr).toMatch(new RegExp(`^aibridge-initiator-otel: invalid configuration: ${variable}: `));
   });
 
-  it('OTEL_SDK_DISABLED leaves the gateway serving and exporting nothing', async () => {
+  it('OTEL_SDK_DISABLED leaves http unpatched, the gateway serving, and nothing exported', async () => {
     const gateway = spawnGateway({ entry: 'gateway.mjs', preload: '--import', env: env({ OTEL_SDK_DISABLED: 'true', GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }) });
-    await sendTraffic((await gateway.started).url);
+    const running = await gateway.started;
+    expect(running.instrumented).toBe(false);
+    await sendTraffic(running.url);
     expect(await gateway.exited).toEqual({ code: 0, signal: null });
     expect(receiver.rawBodies).toEqual([]);
   });

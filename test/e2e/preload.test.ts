@@ -27,11 +27,13 @@ describe.each(variants)('a real gateway process: $entry with $preload', (variant
   let interceptions: ReceivedSpan[];
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   let output: { stdout: string; stderr: string };
+  let instrumented: boolean;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     const gateway = spawnGateway({ ...variant, env: { ...otlpEnv(receiver.url), UPSTREAM_URL: `${upstream.url}/provider` } });
     const running = await gateway.started;
+    instrumented = running.instrumented;
     await sendTraffic(running.url);
     running.child.kill('SIGTERM');
     exit = await gateway.exited;
@@ -39,6 +41,10 @@ describe.each(variants)('a real gateway process: $entry with $preload', (variant
     interceptions = receiver.spans.filter((s) => s.kind === SERVER && s.attributes['initiator.override'] !== undefined);
   });
   afterAll(() => receiver.close());
+
+  it('has http patched before the gateway listens', () => {
+    expect(instrumented).toBe(true);
+  });
 
   it('dies of SIGTERM as it would without the plugin, after exporting', () => {
     expect(exit).toEqual({ code: null, signal: 'SIGTERM' });

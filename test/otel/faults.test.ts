@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNoopMeter, diag, DiagLogLevel, type DiagLogger, type MeterProvider } from '@opentelemetry/api';
-import { fingerprintToken } from 'aibridge-initiator-otel';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
 import { post, startGateway, startUpstream, type Running } from '../support/servers';
@@ -75,6 +74,5 @@ describe('faults never reach the gateway', () => {
     await post(`${gateway.url}/v1/messages`, headers);
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.join('\n')).not.toContain(SERVICE_TOKEN);
-    expect(fingerprintToken(SERVICE_TOKEN)).not.toContain(SERVICE_TOKEN);
   });
 });

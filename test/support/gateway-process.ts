@@ -9,6 +9,8 @@ export interface GatewayProcess {
   readonly child: ChildProcess;
   /** Base URL once listening. */
   readonly url: string;
+  /** Whether http's server was patched by the instrumentation when the gateway started listening. */
+  readonly instrumented: boolean;
   stdout(): string;
   stderr(): string;
   /** Resolves with how the process ended. */
@@ -59,10 +61,10 @@ export function spawnGateway({ entry, preload, env = {} }: SpawnOptions): {
   );
   const started = new Promise<GatewayProcess>((resolve, reject) => {
     const onData = () => {
-      const match = /listening (\d+)/.exec(stdout);
+      const match = /listening (\d+) instrumented=(true|false)/.exec(stdout);
       if (!match) return;
       child.stdout.off('data', onData);
-      resolve({ child, url: `http://127.0.0.1:${match[1]}`, stdout: () => stdout, stderr: () => stderr, exited });
+      resolve({ child, url: `http://127.0.0.1:${match[1]}`, instrumented: match[2] === 'true', stdout: () => stdout, stderr: () => stderr, exited });
     };
     child.stdout.on('data', onData);
     void exited.then(({ code, signal }) => reject(new Error(`gateway exited (${code ?? signal}) before listening: ${stderr}`)));
