@@ -10,6 +10,8 @@ export interface CollectedSpan {
   readonly name: string;
   /** OTLP span kind: 2 server, 3 client. */
   readonly kind: number;
+  /** From start to end, in milliseconds. */
+  readonly durationMs: number;
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   readonly events: readonly { name: string; attributes: Readonly<Record<string, AttributeValue>> }[];
 }
@@ -99,6 +101,7 @@ export class Collector {
               parentSpanId: span.parentSpanId || undefined,
               name: span.name,
               kind: span.kind,
+              durationMs: (Number(span.endTimeUnixNano) - Number(span.startTimeUnixNano)) / 1e6,
               attributes: flatten(span.attributes),
               events: (span.events ?? []).map((event) => ({ name: event.name, attributes: flatten(event.attributes) })),
             };
@@ -143,6 +146,8 @@ interface OtlpPayload {
         parentSpanId?: string;
         name: string;
         kind: number;
+        startTimeUnixNano: string | number;
+        endTimeUnixNano: string | number;
         attributes?: OtlpKeyValue[];
         events?: { name: string; attributes?: OtlpKeyValue[] }[];
       }[];

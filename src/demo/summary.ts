@@ -7,7 +7,7 @@ export interface Summary {
   readonly byInitiator: readonly { initiator: string; source: string; client: string; override: boolean; count: number }[];
   readonly rejections: readonly { reason: string; client: string; count: number }[];
   readonly totals: { readonly interceptions: number; readonly overrides: number };
-  readonly traces: readonly { traceId: string; route: string; client: string; initiator: string; override: boolean; rejected: string }[];
+  readonly traces: readonly { traceId: string; route: string; client: string; initiator: string; override: boolean; rejected: string; durationMs: number }[];
 }
 
 /** Builds the summary from interception server spans (traces) and a Prometheus scrape (metrics). */
@@ -43,6 +43,7 @@ export function summarise(interceptions: readonly CollectedSpan[], samples: read
       initiator: String(span.attributes['enduser.id'] ?? '(none)'),
       override: span.attributes['initiator.override'] === true,
       rejected: String(span.attributes['initiator.override.rejected_reason'] ?? ''),
+      durationMs: span.durationMs,
     })),
   };
 }
@@ -76,8 +77,8 @@ export function renderSummary(summary: Summary): string {
     'Trace IDs:',
     '',
     table(
-      ['trace id', 'route', 'client', 'enduser.id', 'override', 'rejected'],
-      summary.traces.map((t) => [t.traceId, t.route, t.client, t.initiator, t.override, t.rejected]),
+      ['trace id', 'route', 'client', 'enduser.id', 'override', 'rejected', 'ms'],
+      summary.traces.map((t) => [t.traceId, t.route, t.client, t.initiator, t.override, t.rejected, Math.round(t.durationMs)]),
     ),
   ].join('\n');
 }

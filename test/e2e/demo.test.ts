@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintToken } from 'aibridge-initiator-otel';
+import { ALICE, BOB, CALLS, MALLORY, OWNERS, SERVICE_ACCOUNT } from '../../src/demo/traffic';
+import { freePort, REPO_ROOT } from '../support/gateway-process';
+
+/** The rows of the Markdown table that follows `heading` in the output. */
+function tableAfter(output: string, heading: string): string[][] {
+  const lines = output.slice(output.indexOf(heading)).split('\n');
+  const start = lines.findIndex((line) => line.startsWith('|'));
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.slice(1, -1).split('|').map((cell) => cell.trim()));
+  }
+  return rows;
+}
+
+let output = '';
+let exitCode: number | null = null;
+
+beforeAll(async () => {
+  const metricsPort = await freePort();
+  const child = spawn('npm', ['start', '--silent', '--', '--once', '--port', '0', '--metrics-port', String(metricsPort)], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  exitCode = await new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}, 90_000);
+
+describe('npm start -- --once', () => {
+  it('exits 0 after the summary', () => {
+    expect(output).toContain('Where to look next:');
+    expect(exitCode).toBe(0);
+  });
+
+  it('sent every call, none failed', () => {
+    expect(output).not.toContain('FAILED');
+    expect(CALLS).toHaveLength(14);
+  });
+
+  it('attributes each owner exactly as often as Coder Agents named them', () => {
+    const rows = tableAfter(output, 'Interceptions by initiator');
+    const owners = rows.filter(([, source]) => source === 'owner_header').map(([initiator, , client, override, count]) => [initiator, client, override, Number(count)]);
+    expect(owners).toEqual(
+      expect.arrayContaining([
+        [OWNERS.dana, 'Coder Agents', 'true', 2],
+        [OWNERS.eli, 'Coder Agents', 'true', 2],
+        [OWNERS.fay, 'Coder Agents', 'true', 1],
+      ]),
+    );
+    expect(owners).toHaveLength(3);
+  });
+
+  it('attributes everything else to the credential that made it', () => {
+    const rows = tableAfter(output, 'Interceptions by initiator').filter(([, source]) => source === 'credential');
+    expect(rows.map(([initiator, , client, override, count]) => [initiator, client, override, Number(count)])).toEqual(
+      expect.arrayContaining([
+        [fingerprintToken(ALICE.key), 'Claude Code', 'false', 3],
+        [fingerprintToken(BOB.key), 'Codex', 'false', 2],
+        [fingerprintToken(SERVICE_ACCOUNT.key), 'Coder Agents', 'false', 3],
+        [fingerprintToken(MALLORY.key), 'Coder Agents', 'false', 1],
+      ]),
+    );
+    expect(rows).toHaveLength(4);
+  });
+
+  it('counts the rejections per reason and client, as scraped from Prometheus', () => {
+    expect(tableAfter(output, 'Owner-header rejections')).toEqual([
+      ['client_not_allowed', 'Claude Code', '1'],
+      ['credential_not_trusted', 'Coder Agents', '1'],
+      ['invalid_format', 'Coder Agents', '2'],
+    ]);
+    expect(output).toContain('Prometheus totals: 14 interceptions, 5 attributed through the owner header (36%).');
+  });
+
+  it('lists one distinct trace per interception', () => {
+    const traces = tableAfter(output, 'Trace IDs:');
+    expect(traces).toHaveLength(CALLS.length);
+    expect(new Set(traces.map(([traceId]) => traceId)).size).toBe(CALLS.length);
+    for (const [traceId] of traces) expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('ends streamed interceptions when their stream ends, not at the first byte', () => {
+    const durations = tableAfter(output, 'Trace IDs:').map((row) => Number(row.at(-1)));
+    const streamed = CALLS.flatMap((call, i) => (call.stream ? [durations[i] ?? 0] : []));
+    expect(streamed).toHaveLength(4);
+    // The mock paces at least seven events 15 ms apart on every streamed endpoint.
+    for (const ms of streamed) expect(ms).toBeGreaterThanOrEqual(100);
+  });
+
+  it('prints no credential, only fingerprints', () => {
+    for (const caller of [ALICE, BOB, SERVICE_ACCOUNT, MALLORY]) expect(output).not.toContain(caller.key);
+  });
+});
