@@ -3,15 +3,17 @@ import { metrics, type Attributes, type MeterProvider, type Span } from '@opente
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { createPolicy, type InitiatorOptions } from '../resolution/policy';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { reportFault } from './guard';
+import { pluginDiag, reportFault } from './guard';
 import { createInstruments } from './instruments';
-import { InterceptionHooks } from './interception-hooks';
+import { InterceptionHooks, NO_ATTRIBUTES } from './interception-hooks';
 
 /** Options of `InitiatorInstrumentation`: how to resolve, plus any HTTP instrumentation config. */
 export interface InitiatorInstrumentationConfig extends InitiatorOptions {
   /**
    * Passed to `HttpInstrumentation`. Your hooks still run, after the plugin's, and
-   * `ignoreIncomingRequestHook` is honoured.
+   * `ignoreIncomingRequestHook` is honoured. On interceptions, attributes your start hook returns
+   * under `enduser.id`, `initiator.*` or `aibridge.*` are dropped; `headersToSpanAttributes` never
+   * captures credential headers or the owner header.
    * @default {}
    */
   readonly http?: HttpInstrumentationConfig;
@@ -35,7 +37,8 @@ export class InitiatorInstrumentation extends HttpInstrumentation {
   readonly #hooks: InterceptionHooks;
 
   constructor(config: InitiatorInstrumentationConfig = {}) {
-    const hooks = new InterceptionHooks(createPolicy(config), createInstruments(meterOf(metrics.getMeterProvider())));
+    const policy = createPolicy({ onResolverError: (error) => reportFault('resolving a credential', error), ...config });
+    const hooks = new InterceptionHooks(policy, createInstruments(meterOf(metrics.getMeterProvider())));
     super(compose(hooks, config.http ?? {}));
     this.#hooks = hooks;
   }
@@ -56,21 +59,53 @@ function meterOf(provider: MeterProvider) {
 }
 
 function compose(hooks: InterceptionHooks, user: HttpInstrumentationConfig): ComposedConfig {
-  const { startIncomingSpanHook, responseHook } = user;
+  const { startIncomingSpanHook, responseHook, headersToSpanAttributes } = user;
   return {
     ...user,
     [COMPOSED]: true,
+    ...(headersToSpanAttributes !== undefined && {
+      headersToSpanAttributes: withoutSecretHeaders(headersToSpanAttributes, hooks.policy.ownerHeader),
+    }),
     startIncomingSpanHook: (request: IncomingMessage): Attributes => {
       const ours = hooks.onRequestStart(request);
       if (startIncomingSpanHook === undefined) return ours;
       const theirs = callUserHook('startIncomingSpanHook', () => startIncomingSpanHook(request));
-      // The plugin's attributes win: a user hook must not be able to forge an initiator.
-      return theirs === undefined ? ours : { ...theirs, ...ours };
+      if (theirs === undefined) return ours;
+      return ours === NO_ATTRIBUTES ? theirs : { ...withoutPluginKeys(theirs), ...ours };
     },
     responseHook: (span: Span, response: IncomingMessage | ServerResponse): void => {
-      hooks.onSpanStarted(span, response as ServerResponse);
+      hooks.onSpanStarted(span, response);
       if (responseHook !== undefined) callUserHook('responseHook', () => responseHook(span, response));
     },
+  };
+}
+
+// A user hook must not be able to forge or fill in the initiator of an interception.
+function withoutPluginKeys(attributes: Attributes): Attributes {
+  const kept: Attributes = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (!PLUGIN_KEY.test(key)) kept[key] = value;
+  }
+  return kept;
+}
+const PLUGIN_KEY = /^(?:enduser\.id$|initiator\.|aibridge\.)/;
+
+type HeaderCapture = NonNullable<HttpInstrumentationConfig['headersToSpanAttributes']>;
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie'];
+
+/** Header capture without the credentials (either direction) or the owner header's raw value. */
+function withoutSecretHeaders(capture: HeaderCapture, ownerHeader: string): HeaderCapture {
+  const secret = new Set([...CREDENTIAL_HEADERS, ownerHeader]);
+  const keep = (names: string[] | undefined): string[] => {
+    const kept = (names ?? []).filter((name) => !secret.has(name.toLowerCase()));
+    if (kept.length !== (names ?? []).length) {
+      pluginDiag.warn('headersToSpanAttributes: credential and owner headers are never captured; they were dropped from the list');
+    }
+    return kept;
+  };
+  return {
+    ...(capture.client && { client: { requestHeaders: keep(capture.client.requestHeaders), responseHeaders: keep(capture.client.responseHeaders) } }),
+    ...(capture.server && { server: { requestHeaders: keep(capture.server.requestHeaders), responseHeaders: keep(capture.server.responseHeaders) } }),
   };
 }
 

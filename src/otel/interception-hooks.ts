@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { interceptionProvider } from '../resolution/routes';
 import { resolveFromRecord } from '../resolution/resolve-initiator';
@@ -24,7 +24,19 @@ interface Interception {
   readonly startedAt: number;
 }
 
-const NO_ATTRIBUTES: Attributes = Object.freeze({});
+/** What the start hook returns for requests that are not interceptions. */
+export const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+/**
+ * The owner header's values. Node joins a repeated header with ", " and a UUID holds no comma, so
+ * only a value with a comma needs the (lazily built) per-occurrence view to tell a repeated header
+ * from one odd value.
+ */
+function ownerValues(request: IncomingMessage, name: string): string | readonly string[] | undefined {
+  const joined = request.headers[name];
+  if (typeof joined !== 'string' || !joined.includes(',')) return joined;
+  return request.headersDistinct[name] ?? joined;
+}
 
 /**
  * What the plugin does inside the HTTP instrumentation: resolve at span start, annotate the span
@@ -47,7 +59,7 @@ export class InterceptionHooks {
     try {
       const provider = interceptionProvider(request.method, request.url, this.policy.routes);
       if (provider === undefined) return NO_ATTRIBUTES;
-      const resolution = resolveFromRecord(request.headers, this.policy);
+      const resolution = resolveFromRecord(request.headers, this.policy, ownerValues(request, this.policy.ownerHeader));
       this.#pending.set(request, { provider, resolution, startedAt: performance.now() });
       return interceptionSpanAttributes(resolution, provider);
     } catch (error) {
@@ -56,8 +68,12 @@ export class InterceptionHooks {
     }
   }
 
-  /** `responseHook`, called once the server span exists and before the gateway handles the request. */
-  onSpanStarted(span: Span, response: ServerResponse): void {
+  /**
+   * `responseHook`, called once the server span exists and before the gateway handles the request.
+   * The instrumentation also calls it with the responses of outgoing requests: those are skipped.
+   */
+  onSpanStarted(span: Span, response: IncomingMessage | ServerResponse): void {
+    if (!(response instanceof ServerResponse)) return;
     try {
       const request = response.req;
       const interception = this.#pending.get(request);

@@ -37,14 +37,18 @@ export function userAgentOf(headers: HeaderRecord): string {
 }
 
 /**
- * Detects the calling client from its headers: User-Agent prefix (case-insensitive) or the
- * `originator` header, in rule order; then the Cursor version header; else `Unknown`.
+ * Detects the calling client from its headers: the User-Agent prefix (case-insensitive, first
+ * rule in order wins), else the `originator` header, else the Cursor version header, else `Unknown`.
+ * The User-Agent decides first because delegation to the owner header is granted by User-Agent:
+ * a request allowed to delegate is always named for the client that allowed it.
  */
 export function detectClient(headers: HeaderRecord, userAgent: string = userAgentOf(headers)): string {
-  const originator = firstValue(headers, 'originator')?.toLowerCase();
   for (const rule of RULES) {
     if (userAgent.startsWith(rule.userAgentPrefix)) return rule.client;
-    if (originator !== undefined && originator === rule.originator) return rule.client;
+  }
+  const originator = firstValue(headers, 'originator')?.toLowerCase();
+  if (originator !== undefined) {
+    for (const rule of RULES) if (rule.originator === originator) return rule.client;
   }
   if (headers['x-cursor-client-version'] !== undefined) return CURSOR_CLIENT;
   return UNKNOWN_CLIENT;

@@ -107,27 +107,29 @@ export function fingerprintCacheSize(): number {
 
 /**
  * The credential initiator: the first resolver's answer, else the fingerprint. A resolver that
- * throws or answers a non-string is skipped and reported through `onError`; it never fails the request.
+ * throws or answers a non-string is skipped and reported through `onError` (by index and error
+ * name, never the message); it never fails the request.
  */
 export function resolveCredentialInitiator(
   credential: Credential,
   resolvers: readonly CredentialResolver[],
   onError: (error: Error) => void,
 ): string {
-  for (const resolver of resolvers) {
+  for (const [index, resolver] of resolvers.entries()) {
     try {
       const initiator = resolver(credential);
       if (typeof initiator === 'string' && initiator !== '') return initiator;
-      if (initiator !== undefined) onError(new TypeError('a credential resolver returned a non-string or empty initiator'));
+      if (initiator !== undefined) onError(new TypeError(`credential resolver #${index + 1} returned a non-string or empty initiator`));
     } catch (error) {
-      onError(withoutToken(error, credential.token));
+      onError(describeFailure(index, error));
     }
   }
   return credential.fingerprint;
 }
 
-// A resolver's error message may quote the token it failed on; what is reported must not.
-function withoutToken(error: unknown, token: string): Error {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new Error(`credential resolver failed: ${message.split(token).join('[credential]')}`);
+// A resolver's message may quote the token it failed on, escaped or encoded beyond recognition, so
+// only the error's name is passed on; the resolver is the operator's code and can log its own.
+function describeFailure(index: number, error: unknown): Error {
+  const name = error instanceof Error ? error.name : typeof error;
+  return new Error(`credential resolver #${index + 1} threw ${name} (message withheld: it may quote the credential)`);
 }

@@ -9,7 +9,7 @@ export type OwnerDecision =
 
 /** What the owner-header rules need to know about the request and the policy. */
 export interface OwnerHeaderInput {
-  /** The header's value as received: a string (Node joins repeats with ", "), or all values. */
+  /** The header's value: a string for one value, an array for every value of a repeated header. */
   readonly value: string | readonly string[] | undefined;
   /** Lowercased User-Agent. */
   readonly userAgent: string;
@@ -29,25 +29,27 @@ const ABSENT: OwnerDecision = { kind: 'absent' };
 export function decideOwner(input: OwnerHeaderInput): OwnerDecision {
   const { value } = input;
   if (value === undefined || (typeof value !== 'string' && value.length === 0)) return ABSENT;
+  if (!allowedToDelegate(input.userAgent, input.delegatingUserAgentPrefixes)) return reject('client_not_allowed', value);
   const single = typeof value === 'string' ? value : value.length === 1 ? value[0] : undefined;
-  const valueLength = typeof value === 'string' ? value.length : value.join(', ').length;
-  const reject = (reason: OwnerHeaderRejection['reason']): OwnerDecision => ({
-    kind: 'rejected',
-    rejection: { reason, valueLength },
-  });
-
-  if (!input.delegatingUserAgentPrefixes.some((prefix) => input.userAgent.startsWith(prefix))) {
-    return reject('client_not_allowed');
-  }
-  // A comma cannot occur in a UUID, so it can only come from repeated headers joined by Node.
-  if (typeof single !== 'string' || single.includes(',')) return reject('multiple_values');
-  if (!isCanonicalUuidV4(single)) return reject('invalid_format');
+  if (single === undefined) return reject('multiple_values', value);
+  if (!isCanonicalUuidV4(single)) return reject('invalid_format', value);
   if (input.trustedInitiators.size > 0) {
     if (input.credentialInitiator === undefined || !input.trustedInitiators.has(input.credentialInitiator)) {
-      return reject('credential_not_trusted');
+      return reject('credential_not_trusted', value);
     }
   }
   return { kind: 'applied', owner: single.toLowerCase() };
+}
+
+function allowedToDelegate(userAgent: string, prefixes: readonly string[]): boolean {
+  for (const prefix of prefixes) if (userAgent.startsWith(prefix)) return true;
+  return false;
+}
+
+/** The rejection, with the value's length as received (repeats joined as Node joins them). */
+function reject(reason: OwnerHeaderRejection['reason'], value: string | readonly string[]): OwnerDecision {
+  const valueLength = typeof value === 'string' ? value.length : value.join(', ').length;
+  return { kind: 'rejected', rejection: { reason, valueLength } };
 }
 
 /**

@@ -33,8 +33,16 @@ export function resolveInitiator(headers: HeaderInput | null | undefined, policy
   }
 }
 
-/** The hot-path form: headers already lowercase-keyed, as Node's `IncomingMessage.headers` are. */
-export function resolveFromRecord(headers: HeaderRecord, policy: InitiatorPolicy): Resolution {
+/**
+ * The hot-path form: headers already lowercase-keyed, as Node's `IncomingMessage.headers` are.
+ * `ownerValue` overrides the owner header's value as read from `headers`: Node joins a repeated
+ * header into one string, so the caller that can see the raw headers passes every value.
+ */
+export function resolveFromRecord(
+  headers: HeaderRecord,
+  policy: InitiatorPolicy,
+  ownerValue: string | readonly string[] | undefined = allValues(headers, policy.ownerHeader),
+): Resolution {
   const userAgent = userAgentOf(headers);
   const client = detectClient(headers, userAgent);
   const credential = extractCredential(headers);
@@ -44,7 +52,7 @@ export function resolveFromRecord(headers: HeaderRecord, policy: InitiatorPolicy
       : resolveCredentialInitiator(credential, policy.credentialResolvers, policy.onResolverError);
 
   const decision = decideOwner({
-    value: allValues(headers, policy.ownerHeader),
+    value: ownerValue,
     userAgent,
     delegatingUserAgentPrefixes: policy.ownerUserAgentPrefixes,
     credentialInitiator,

@@ -58,10 +58,40 @@ describe('shutdown', () => {
     const running = await gateway.started;
     await sendTraffic(running.url);
     running.child.kill('SIGTERM');
-    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    expect(await gateway.exited).toEqual({ code: 3, signal: null });
     expect(gateway.output().stdout).toContain('gateway: SIGTERM handler ran');
     expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
     expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
+  });
+
+  it('a handler that exits at once keeps its exit code, even if code after exit() throws', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'exit-then-throw' }) });
+    const running = await gateway.started;
+    await sendTraffic(running.url);
+    running.child.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: 3, signal: null });
+    expect(gateway.output().stderr).not.toContain('code after process.exit() ran');
+    expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
+  });
+
+  it('a second SIGTERM during the flush changes nothing', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'handle' }) });
+    const running = await gateway.started;
+    await sendTraffic(running.url);
+    running.child.kill('SIGTERM');
+    running.child.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: 3, signal: null });
+    expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
+  });
+
+  it('signal-exit watching SIGTERM does not count as the gateway handling it: the process still dies of it', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'signal-exit' }) });
+    const running = await gateway.started;
+    await sendTraffic(running.url);
+    running.child.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(gateway.output().stdout).toContain('gateway: signal-exit saw SIGTERM');
+    expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
   });
 
   it('SIGINT without a handler of the gateway ends the process by SIGINT, after the flush', async () => {
@@ -74,10 +104,10 @@ describe('shutdown', () => {
     expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
   });
 
-  it('a gateway that ends on its own exits 0 after the flush', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }) });
+  it('a gateway that ends on its own keeps its exit code, after the flush', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions), GATEWAY_EXIT_CODE: '4' }) });
     await sendTraffic((await gateway.started).url);
-    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    expect(await gateway.exited).toEqual({ code: 4, signal: null });
     expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
     expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
   });

@@ -15,6 +15,11 @@ const capture: DiagLogger = {
 diag.setLogger(capture, DiagLogLevel.ERROR);
 
 const harness = createTestHarness({
+  credentialResolvers: [
+    (credential) => {
+      throw new Error(`no such key: ${credential.token} (${encodeURIComponent(credential.token)})`);
+    },
+  ],
   http: {
     startIncomingSpanHook: () => {
       throw new Error('user start hook broke');
@@ -70,9 +75,13 @@ describe('faults never reach the gateway', () => {
     expect(errors.some((e) => e.includes('recording interception metrics') && e.includes('counter exploded'))).toBe(true);
   });
 
-  it('what diag reports never holds the raw credential', async () => {
-    await post(`${gateway.url}/v1/messages`, headers);
-    expect(errors.length).toBeGreaterThan(0);
+  it('a throwing credential resolver is reported through diag, without its message, and the fingerprint stands', async () => {
+    await post(`${gateway.url}/v1/messages`, { ...headers, 'x-coder-owner-id': 'nope' });
+    expect(harness.interceptionSpans()[0]?.attributes['enduser.id']).toMatch(/^key-[0-9a-f]{16}$/);
+    const reported = errors.filter((e) => e.includes('resolving a credential'));
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toContain('credential resolver #1 threw Error');
     expect(errors.join('\n')).not.toContain(SERVICE_TOKEN);
+    expect(errors.join('\n')).not.toContain(encodeURIComponent(SERVICE_TOKEN));
   });
 });

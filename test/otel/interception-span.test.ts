@@ -3,7 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { currentInitiator, fingerprintToken, type Resolution } from 'aibridge-initiator-otel';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { ALICE_TOKEN, CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
-import { post, startGateway, startUpstream, type Running } from '../support/servers';
+import { post, postRaw, startGateway, startUpstream, type Running } from '../support/servers';
 
 const harness = createTestHarness();
 let upstream: Running;
@@ -97,10 +97,13 @@ describe('interception server span', () => {
   });
 
   it('a repeated owner header is rejected multiple_values', async () => {
-    const headers = new Headers(coderAgents(OWNER_A));
-    headers.append('x-coder-owner-id', OWNER_A);
-    await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers, body: '{}' });
+    await postRaw(`${gateway.url}/v1/messages`, { ...coderAgents(), 'x-coder-owner-id': [OWNER_A, OWNER_A] });
     expect(onlyInterceptionSpan().attributes['initiator.override.rejected_reason']).toBe('multiple_values');
+  });
+
+  it('one owner header whose value holds a comma is a single invalid value, not a repeat', async () => {
+    await post(`${gateway.url}/v1/messages`, coderAgents(`${OWNER_A},${OWNER_A}`));
+    expect(onlyInterceptionSpan().attributes['initiator.override.rejected_reason']).toBe('invalid_format');
   });
 
   it('non-interception routes keep their ordinary span, without initiator attributes', async () => {

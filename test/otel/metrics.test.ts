@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintToken, type RejectionReason } from 'aibridge-initiator-otel';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { ALICE_TOKEN, CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, OWNER_B, SERVICE_TOKEN } from '../support/fixtures';
-import { post, startGateway, startUpstream, type Running } from '../support/servers';
+import { post, postRaw, startGateway, startUpstream, type Running } from '../support/servers';
 
 const SERVICE_ID = fingerprintToken(SERVICE_TOKEN);
 // Trusting only the service account makes credential_not_trusted reachable.
@@ -71,15 +71,15 @@ describe('aibridge.interceptions', () => {
 });
 
 describe('aibridge.initiator.override.rejections', () => {
-  const cases: [RejectionReason, Record<string, string>][] = [
+  const cases: [RejectionReason, Record<string, string | string[]>][] = [
     ['invalid_format', agents('c232ab00-9414-11ec-b3c8-9f6bdeced846')],
-    ['multiple_values', agents(`${OWNER_A}, ${OWNER_B}`)],
+    ['multiple_values', { ...agents(OWNER_A), 'x-coder-owner-id': [OWNER_A, OWNER_B] }],
     ['client_not_allowed', { ...agents(OWNER_A), 'user-agent': CLAUDE_CODE_UA }],
     ['credential_not_trusted', agents(OWNER_A, ALICE_TOKEN)],
   ];
 
   it.each(cases)('counts %s by reason and client', async (reason, headers) => {
-    await post(`${gateway.url}/v1/messages`, headers);
+    await postRaw(`${gateway.url}/v1/messages`, headers);
     const points = await harness.metricPoints('aibridge.initiator.override.rejections');
     expect(points).toEqual([
       { name: 'aibridge.initiator.override.rejections', attributes: { reason, 'aibridge.client': headers['user-agent'] === CLAUDE_CODE_UA ? 'Claude Code' : 'Coder Agents' }, value: 1 },

@@ -43,6 +43,11 @@ describe('sampling', () => {
   });
 
   it('unsampled interceptions are still counted', async () => {
+    harness.reset();
+    const agents = { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}` };
+    await post(`${gateway.url}/v1/messages`, { ...agents, 'x-coder-owner-id': OWNER_A });
+    await post(`${gateway.url}/v1/messages`, agents);
+    expect(harness.interceptionSpans()).toHaveLength(1);
     expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': false })).toBe(1);
     expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': true })).toBe(1);
   });

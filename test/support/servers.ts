@@ -31,7 +31,24 @@ export function startGateway(upstreamUrl: string, onInterception?: (req: http.In
 }
 
 /** Sends a POST with `fetch`, which the HTTP instrumentation does not trace, so only the gateway's spans appear. */
-export async function post(url: string, headers: Record<string, string>, body: object = {}): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export async function post(url: string, headers: Record<string, string> | Headers, body: object = {}): Promise<{ status: number; text: string }> {
+  const all = new Headers(headers);
+  all.set('content-type', 'application/json');
+  const response = await fetch(url, { method: 'POST', headers: all, body: JSON.stringify(body) });
   return { status: response.status, text: await response.text() };
+}
+
+/**
+ * Sends a POST with `http.request`, which writes each value of an array header as its own header
+ * line: the only way to send a truly repeated header (`fetch` joins them into one).
+ */
+export function postRaw(url: string, headers: http.OutgoingHttpHeaders): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
 }

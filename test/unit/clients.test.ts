@@ -33,8 +33,9 @@ describe('client detection', () => {
     expect(detectClient({ 'user-agent': 'node-fetch/1.0', originator })).toBe(client);
   });
 
-  it('an earlier User-Agent rule wins over the originator header', () => {
+  it('any User-Agent rule wins over the originator header', () => {
     expect(detectClient({ 'user-agent': 'claude-cli/1.0', originator: 'roo-code' })).toBe('Claude Code');
+    expect(detectClient({ 'user-agent': 'coder-agents/1.0', originator: 'kilo-code' })).toBe('Coder Agents');
   });
 
   it('a Cursor version header means Cursor when no User-Agent rule matches', () => {
@@ -46,7 +47,19 @@ describe('client detection', () => {
   });
 
   it('lists every client it can return', () => {
-    expect(KNOWN_CLIENTS).toEqual(expect.arrayContaining(['Coder Agents', 'Cursor', 'Unknown', 'Kilo Code']));
-    expect(KNOWN_CLIENTS).toHaveLength(12);
+    expect(KNOWN_CLIENTS).toEqual([
+      'Mux',
+      'Claude Code',
+      'Codex',
+      'Zed',
+      'GitHub Copilot (VS Code)',
+      'GitHub Copilot (CLI)',
+      'Kilo Code',
+      'Roo Code',
+      'Coder Agents',
+      'Charm Crush',
+      'Cursor',
+      'Unknown',
+    ]);
   });
 });

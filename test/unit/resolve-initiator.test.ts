@@ -74,8 +74,7 @@ describe('resolution', () => {
     });
     expect(resolveInitiator({ authorization: `Bearer ${ALICE_TOKEN}` }, policy).initiator).toBe(fingerprintToken(ALICE_TOKEN));
     expect(errors).toHaveLength(1);
-    expect(errors[0]?.message).toContain('lookup failed for [credential]');
-    expect(errors[0]?.message).not.toContain(ALICE_TOKEN);
+    expect(errors[0]?.message).toBe('credential resolver #1 threw Error (message withheld: it may quote the credential)');
   });
 });
 
