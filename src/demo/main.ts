@@ -124,7 +124,10 @@ function describeLive(span: CollectedSpan): string {
 
 function stopOnSignal(gateway: GatewayProcess, collector: Collector, mock: Server | undefined): Promise<number> {
   return new Promise((resolve) => {
+    let stopping = false;
     const stop = () => {
+      if (stopping) return;
+      stopping = true;
       gateway.child.kill('SIGTERM');
       void gateway.exited.then(async () => {
         await Promise.all([collector.close(), mock && closeServer(mock)]);
@@ -134,7 +137,8 @@ function stopOnSignal(gateway: GatewayProcess, collector: Collector, mock: Serve
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     void gateway.exited.then((how) => {
-      say(`The gateway stopped (${how}).`);
+      if (stopping) return;
+      say(`The gateway stopped on its own (${how}).`);
       stop();
     });
   });

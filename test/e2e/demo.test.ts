@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintToken } from 'aibridge-initiator-otel';
 import { ALICE, BOB, CALLS, MALLORY, OWNERS, SERVICE_ACCOUNT } from '../../src/demo/traffic';
@@ -94,5 +95,24 @@ describe('npm start -- --once', () => {
 
   it('prints no credential, only fingerprints', () => {
     for (const caller of [ALICE, BOB, SERVICE_ACCOUNT, MALLORY]) expect(output).not.toContain(caller.key);
+  });
+});
+
+describe('npm start on a busy port', () => {
+  it('refuses with a message naming the port and the option to change it', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const child = spawn('npm', ['start', '--silent', '--', '--once', '--port', String(port)], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    blocker.close();
+    expect(code).toBe(1);
+    expect(stderr).toContain(`port ${port} for the gateway is already in use; choose another with --port <port>`);
   });
 });
