@@ -5,7 +5,8 @@
  */
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { getStringFromEnv } from '@opentelemetry/core';
-import { optionsFromEnv } from './config/env';
+import { policyFromEnv } from './config/env';
+import { reportToDiag } from './otel/initiator-instrumentation';
 import { ConfigError } from './resolution/policy';
 import { startPlugin } from './sdk/start-plugin';
 
@@ -16,7 +17,8 @@ const EXIT_INVALID_CONFIGURATION = 78;
 if (getStringFromEnv('OTEL_LOG_LEVEL') === undefined) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
 
 try {
-  startPlugin(optionsFromEnv(process.env));
+  // Disabled or not, the configuration is checked: a bad one is refused either way.
+  startPlugin(policyFromEnv(process.env, reportToDiag));
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`aibridge-initiator-otel: invalid configuration: ${error.message}\n`);

@@ -1,4 +1,6 @@
-import { ConfigError, createPolicy, type InitiatorOptions, type SettingLabels } from '../resolution/policy';
+import type { JwtOptions } from '../identity/jwt';
+import { ConfigError } from '../resolution/policy';
+import { createPolicy, type InitiatorOptions, type Report, type SettingLabels } from './create-policy';
 
 /** The plugin's environment variables, by the option each sets. */
 export const ENV_VARIABLES: SettingLabels = {
@@ -6,47 +8,60 @@ export const ENV_VARIABLES: SettingLabels = {
   ownerUserAgentPrefixes: 'AIBRIDGE_OWNER_USER_AGENT_PREFIXES',
   trustedInitiators: 'AIBRIDGE_OWNER_TRUSTED_INITIATORS',
   interceptionRoutes: 'AIBRIDGE_INTERCEPTION_ROUTES',
+  resolverTimeoutMs: 'AIBRIDGE_RESOLVER_TIMEOUT_MS',
+  initiatorHeader: 'AIBRIDGE_INITIATOR_HEADER',
+  credentialsFile: 'AIBRIDGE_CREDENTIALS_FILE',
+  jwt: {
+    jwksUrl: 'AIBRIDGE_JWT_JWKS_URL',
+    publicKeyFile: 'AIBRIDGE_JWT_PUBLIC_KEY_FILE',
+    secret: 'AIBRIDGE_JWT_SECRET',
+    issuer: 'AIBRIDGE_JWT_ISSUER',
+    audience: 'AIBRIDGE_JWT_AUDIENCE',
+    claim: 'AIBRIDGE_JWT_CLAIM',
+  },
+  resolverModule: 'AIBRIDGE_RESOLVER_MODULE',
 };
-
-// Identity sources this version cannot honour yet. Ignoring them would silently fail open (an
-// operator who set a credentials file expects its delegation rules to hold), so they stop the start.
-const NOT_YET_SUPPORTED: readonly string[] = [
-  'AIBRIDGE_CREDENTIALS_FILE',
-  'AIBRIDGE_INITIATOR_HEADER',
-  'AIBRIDGE_JWT_JWKS_URL',
-  'AIBRIDGE_JWT_PUBLIC_KEY_FILE',
-  'AIBRIDGE_JWT_SECRET',
-  'AIBRIDGE_JWT_ISSUER',
-  'AIBRIDGE_JWT_AUDIENCE',
-  'AIBRIDGE_JWT_CLAIM',
-  'AIBRIDGE_RESOLVER_MODULE',
-];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads the plugin's variables into options. As with OTel's own variables, an empty value means
  * unset. Lists are comma-separated; entries are trimmed and must not be empty.
- * Throws `ConfigError` naming the variable at fault.
  */
 export function optionsFromEnv(env: Env): InitiatorOptions {
-  for (const name of NOT_YET_SUPPORTED) {
-    if (valueOf(env, name) !== undefined) {
-      throw new ConfigError(name, 'is not supported by this version of aibridge-initiator-otel; unset it');
-    }
-  }
-  const ownerHeader = valueOf(env, ENV_VARIABLES.ownerHeader);
-  const ownerUserAgentPrefixes = listOf(env, ENV_VARIABLES.ownerUserAgentPrefixes);
-  const trustedInitiators = listOf(env, ENV_VARIABLES.trustedInitiators);
-  const interceptionRoutes = listOf(env, ENV_VARIABLES.interceptionRoutes);
-  const options: InitiatorOptions = {
-    ...(ownerHeader !== undefined && { ownerHeader }),
-    ...(ownerUserAgentPrefixes !== undefined && { ownerUserAgentPrefixes }),
-    ...(trustedInitiators !== undefined && { trustedInitiators }),
-    ...(interceptionRoutes !== undefined && { interceptionRoutes }),
+  const v = ENV_VARIABLES;
+  const jwt: JwtOptions = {
+    ...defined('jwksUrl', valueOf(env, v.jwt.jwksUrl)),
+    ...defined('publicKeyFile', valueOf(env, v.jwt.publicKeyFile)),
+    // A secret is taken as given: spaces may be part of it.
+    ...defined('secret', env[v.jwt.secret] === '' ? undefined : env[v.jwt.secret]),
+    ...defined('issuer', valueOf(env, v.jwt.issuer)),
+    ...defined('audience', valueOf(env, v.jwt.audience)),
+    ...defined('claim', valueOf(env, v.jwt.claim)),
   };
-  createPolicy(options, ENV_VARIABLES);
-  return options;
+  return {
+    ...defined('ownerHeader', valueOf(env, v.ownerHeader)),
+    ...defined('ownerUserAgentPrefixes', listOf(env, v.ownerUserAgentPrefixes)),
+    ...defined('trustedInitiators', listOf(env, v.trustedInitiators)),
+    ...defined('interceptionRoutes', listOf(env, v.interceptionRoutes)),
+    ...defined('resolverTimeoutMs', numberOf(env, v.resolverTimeoutMs)),
+    ...defined('initiatorHeader', valueOf(env, v.initiatorHeader)),
+    ...defined('credentialsFile', valueOf(env, v.credentialsFile)),
+    ...(Object.keys(jwt).length > 0 && { jwt }),
+    ...defined('resolverModule', valueOf(env, v.resolverModule)),
+  };
+}
+
+/**
+ * Reads the variables and builds the policy from them: what the preload does at start. Throws
+ * `ConfigError` naming the variable at fault.
+ */
+export function policyFromEnv(env: Env, report?: Report) {
+  return createPolicy(optionsFromEnv(env), ENV_VARIABLES, report);
+}
+
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function valueOf(env: Env, name: string): string | undefined {
@@ -56,4 +71,11 @@ function valueOf(env: Env, name: string): string | undefined {
 
 function listOf(env: Env, name: string): string[] | undefined {
   return valueOf(env, name)?.split(',').map((entry) => entry.trim());
+}
+
+function numberOf(env: Env, name: string): number | undefined {
+  const value = valueOf(env, name);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be a whole number, got "${value}"`);
+  return Number(value);
 }

@@ -1,16 +1,19 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
+import type { ResolverError } from '../resolution/resolver-types';
 import type { OwnerHeaderRejection, Provider, Resolution } from '../resolution/types';
 import {
   ATTR_AIBRIDGE_CLIENT,
   ATTR_AIBRIDGE_PROVIDER,
   ATTR_ENDUSER_ID,
+  ATTR_INITIATOR_CREDENTIAL_ERROR,
   ATTR_INITIATOR_CREDENTIAL_ID,
   ATTR_INITIATOR_OVERRIDE,
   ATTR_INITIATOR_OVERRIDE_REJECTED_REASON,
   ATTR_INITIATOR_OVERRIDE_VALUE_LENGTH,
   ATTR_INITIATOR_SOURCE,
   ATTR_REASON,
+  ATTR_RESOLVER,
 } from './semconv';
 
 /** Attributes of an interception's server span, set at span start so samplers see them. */
@@ -24,7 +27,14 @@ export function interceptionSpanAttributes(resolution: Resolution, provider: Pro
   if (resolution.initiator !== undefined) attributes[ATTR_ENDUSER_ID] = resolution.initiator;
   if (resolution.credentialInitiator !== undefined) attributes[ATTR_INITIATOR_CREDENTIAL_ID] = resolution.credentialInitiator;
   if (resolution.rejection !== undefined) attributes[ATTR_INITIATOR_OVERRIDE_REJECTED_REASON] = resolution.rejection.reason;
+  const firstError = resolution.resolverErrors[0];
+  if (firstError !== undefined) attributes[ATTR_INITIATOR_CREDENTIAL_ERROR] = `${firstError.resolver}_${firstError.reason}`;
   return attributes;
+}
+
+/** What is known at span start while a resolver is still working: the client and the provider. */
+export function pendingSpanAttributes(client: string, provider: Provider): Attributes {
+  return { [ATTR_AIBRIDGE_CLIENT]: client, [ATTR_AIBRIDGE_PROVIDER]: provider };
 }
 
 /** Attributes of the `initiator.override` event. */
@@ -57,6 +67,10 @@ export function interceptionMetricAttributes(resolution: Resolution, provider: P
 
 export function rejectionMetricAttributes(rejection: OwnerHeaderRejection, client: string): Attributes {
   return { [ATTR_REASON]: rejection.reason, [ATTR_AIBRIDGE_CLIENT]: client };
+}
+
+export function resolverErrorMetricAttributes(error: ResolverError): Attributes {
+  return { [ATTR_RESOLVER]: error.resolver, [ATTR_REASON]: error.reason };
 }
 
 export function durationMetricAttributes(resolution: Resolution, provider: Provider): Attributes {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { metrics, type Attributes, type MeterProvider, type Span } from '@opentelemetry/api';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
-import { createPolicy, type InitiatorOptions } from '../resolution/policy';
+import { createPolicy, OPTION_LABELS, type InitiatorOptions } from '../config/create-policy';
+import type { InitiatorPolicy } from '../resolution/policy';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { pluginDiag, reportFault } from './guard';
 import { createInstruments } from './instruments';
@@ -9,6 +10,12 @@ import { InterceptionHooks, NO_ATTRIBUTES } from './interception-hooks';
 
 /** Options of `InitiatorInstrumentation`: how to resolve, plus any HTTP instrumentation config. */
 export interface InitiatorInstrumentationConfig extends InitiatorOptions {
+  /**
+   * A policy built already (`createPolicy`, `policyFromEnv`); the resolution options above are
+   * then ignored. Lets the files and modules a policy loads be loaded once.
+   * @default built from the options above
+   */
+  readonly policy?: InitiatorPolicy;
   /**
    * Passed to `HttpInstrumentation`. Your hooks still run, after the plugin's, and
    * `ignoreIncomingRequestHook` is honoured. On interceptions, attributes your start hook returns
@@ -37,7 +44,7 @@ export class InitiatorInstrumentation extends HttpInstrumentation {
   readonly #hooks: InterceptionHooks;
 
   constructor(config: InitiatorInstrumentationConfig = {}) {
-    const policy = createPolicy({ onResolverError: (error) => reportFault('resolving a credential', error), ...config });
+    const policy = config.policy ?? createPolicy(config, OPTION_LABELS, reportToDiag);
     const hooks = new InterceptionHooks(policy, createInstruments(meterOf(metrics.getMeterProvider())));
     super(compose(hooks, config.http ?? {}));
     this.#hooks = hooks;
@@ -52,6 +59,12 @@ export class InitiatorInstrumentation extends HttpInstrumentation {
     // The base constructor calls this before `#hooks` exists, with a config composed already.
     super.setConfig((config as ComposedConfig)[COMPOSED] ? config : compose(this.#hooks, config));
   }
+}
+
+/** Where a policy's notices after start (credentials file reloads) go. */
+export function reportToDiag(level: 'info' | 'warn', message: string): void {
+  if (level === 'warn') pluginDiag.warn(message);
+  else pluginDiag.info(message);
 }
 
 function meterOf(provider: MeterProvider) {

@@ -1,20 +1,31 @@
 import { trace, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { reportFault } from './guard';
-import { registerSpan, resolutionOfSpan } from './span-registry';
+import { registerSpan, stateOfSpan } from './span-registry';
 import { ATTR_ENDUSER_ID } from './semconv';
 
 /**
  * Stamps `enduser.id` on every span started inside an interception (the upstream call, a database
- * query...), so per-user trace searches find the whole request, not only its server span.
+ * query...), so per-user trace searches find the whole request, not only its server span. A span
+ * started while a resolver was still working gets it when it ends.
  */
 export class InitiatorSpanProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
     try {
-      const resolution = resolutionOfSpan(trace.getSpan(parentContext));
-      if (resolution === undefined) return;
-      registerSpan(span, resolution);
-      if (resolution.initiator !== undefined) span.setAttribute(ATTR_ENDUSER_ID, resolution.initiator);
+      const state = stateOfSpan(trace.getSpan(parentContext));
+      if (state === undefined) return;
+      registerSpan(span, state);
+      const initiator = state.resolution?.initiator;
+      if (initiator !== undefined) span.setAttribute(ATTR_ENDUSER_ID, initiator);
+    } catch (error) {
+      reportFault('stamping a child span', error);
+    }
+  }
+
+  onEnding(span: Span): void {
+    try {
+      const initiator = stateOfSpan(span)?.resolution?.initiator;
+      if (initiator !== undefined && span.attributes[ATTR_ENDUSER_ID] === undefined) span.setAttribute(ATTR_ENDUSER_ID, initiator);
     } catch (error) {
       reportFault('stamping a child span', error);
     }

@@ -4,6 +4,7 @@ import {
   METRIC_INTERCEPTION_DURATION,
   METRIC_INTERCEPTIONS,
   METRIC_OVERRIDE_REJECTIONS,
+  METRIC_RESOLVER_ERRORS,
 } from './semconv';
 
 /** The plugin's three instruments. */
@@ -11,6 +12,7 @@ export interface Instruments {
   readonly interceptions: Counter;
   readonly rejections: Counter;
   readonly duration: Histogram;
+  readonly resolverErrors: Counter;
 }
 
 export function createInstruments(meter: Meter): Instruments {
@@ -27,6 +29,10 @@ export function createInstruments(meter: Meter): Instruments {
       description: 'Duration of interceptions, from request to the end of the response.',
       unit: 's',
       advice: { explicitBucketBoundaries: [...INTERCEPTION_DURATION_BUCKETS] },
+    }),
+    resolverErrors: meter.createCounter(METRIC_RESOLVER_ERRORS, {
+      description: 'Credentials a resolver knew but could not vouch for (expired or invalid JWT, resolver error or timeout, invalid initiator header).',
+      unit: '{error}',
     }),
   };
 }

@@ -1,27 +1,32 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Attributes, Span } from '@opentelemetry/api';
-import { interceptionProvider } from '../resolution/routes';
-import { resolveFromRecord } from '../resolution/resolve-initiator';
+import type { Attributes, Span, TimeInput } from '@opentelemetry/api';
+import { hrTime } from '@opentelemetry/core';
+import { detectClient } from '../resolution/clients';
 import type { InitiatorPolicy } from '../resolution/policy';
+import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-initiator';
+import { interceptionProvider } from '../resolution/routes';
 import type { Provider, Resolution } from '../resolution/types';
 import {
   durationMetricAttributes,
   interceptionMetricAttributes,
   interceptionSpanAttributes,
   overrideEventAttributes,
+  pendingSpanAttributes,
   rejectionEventAttributes,
   rejectionMetricAttributes,
+  resolverErrorMetricAttributes,
 } from './attributes';
 import { reportFault } from './guard';
 import type { Instruments } from './instruments';
-import { registerSpan } from './span-registry';
+import { registerSpan, type InterceptionState } from './span-registry';
 import { EVENT_INITIATOR_OVERRIDE, EVENT_INITIATOR_OVERRIDE_REJECTED } from './semconv';
 
-interface Interception {
+interface Interception extends InterceptionState {
   readonly provider: Provider;
-  readonly resolution: Resolution;
   /** `performance.now()` when the request arrived. */
   readonly startedAt: number;
+  /** Settles with the Resolution when a resolver had to wait; undefined when it was known at once. */
+  readonly settled: Promise<Resolution> | undefined;
 }
 
 /** What the start hook returns for requests that are not interceptions. */
@@ -40,7 +45,9 @@ function ownerValues(request: IncomingMessage, name: string): string | readonly 
 
 /**
  * What the plugin does inside the HTTP instrumentation: resolve at span start, annotate the span
- * once it exists, record the metrics when the response closes. Each step catches its own faults.
+ * once it exists, record the metrics when the response closes. When a resolver must wait, the span
+ * starts with what is known and gets the rest before it ends; the metrics wait for it too. Each
+ * step catches its own faults.
  */
 export class InterceptionHooks {
   // From the start hook (which sees only the request) to the response hook (which sees the span).
@@ -59,9 +66,25 @@ export class InterceptionHooks {
     try {
       const provider = interceptionProvider(request.method, request.url, this.policy.routes);
       if (provider === undefined) return NO_ATTRIBUTES;
-      const resolution = resolveFromRecord(request.headers, this.policy, ownerValues(request, this.policy.ownerHeader));
-      this.#pending.set(request, { provider, resolution, startedAt: performance.now() });
-      return interceptionSpanAttributes(resolution, provider);
+      const resolved = resolveFromRecord(request.headers, this.policy, ownerValues(request, this.policy.ownerHeader));
+      if (!(resolved instanceof Promise)) {
+        this.#pending.set(request, { provider, startedAt: performance.now(), resolution: resolved, settled: undefined });
+        return interceptionSpanAttributes(resolved, provider);
+      }
+      const interception: Interception = {
+        provider,
+        startedAt: performance.now(),
+        resolution: undefined,
+        settled: resolved.then(
+          (resolution) => (interception.resolution = resolution),
+          (error: unknown) => {
+            reportFault('resolving the initiator', error);
+            return (interception.resolution = UNREADABLE);
+          },
+        ),
+      };
+      this.#pending.set(request, interception);
+      return pendingSpanAttributes(detectClient(request.headers), provider);
     } catch (error) {
       reportFault('resolving the initiator', error);
       return NO_ATTRIBUTES;
@@ -79,11 +102,11 @@ export class InterceptionHooks {
       const interception = this.#pending.get(request);
       if (interception === undefined) return;
       this.#pending.delete(request);
-      const { resolution } = interception;
-      registerSpan(span, resolution);
-      if (resolution.override) span.addEvent(EVENT_INITIATOR_OVERRIDE, overrideEventAttributes(resolution));
-      else if (resolution.rejection !== undefined) {
-        span.addEvent(EVENT_INITIATOR_OVERRIDE_REJECTED, rejectionEventAttributes(resolution.rejection));
+      registerSpan(span, interception);
+      if (interception.resolution !== undefined) addEvents(span, interception.resolution);
+      else if (interception.settled !== undefined) {
+        holdEndUntil(span, interception.settled);
+        void interception.settled.then((resolution) => annotateLate(span, resolution, interception.provider));
       }
       // Registered before the instrumentation's own 'close' listener, so this runs before the span ends.
       response.once('close', () => this.#onResponseClosed(interception, response.statusCode));
@@ -93,16 +116,50 @@ export class InterceptionHooks {
   }
 
   #onResponseClosed(interception: Interception, statusCode: number): void {
+    const durationS = (performance.now() - interception.startedAt) / 1000;
+    if (interception.resolution !== undefined) this.#record(interception.resolution, interception.provider, statusCode, durationS);
+    else void interception.settled?.then((resolution) => this.#record(resolution, interception.provider, statusCode, durationS));
+  }
+
+  #record(resolution: Resolution, provider: Provider, statusCode: number, durationS: number): void {
     try {
-      const { provider, resolution } = interception;
-      const { interceptions, rejections, duration } = this.instruments;
+      const { interceptions, rejections, duration, resolverErrors } = this.instruments;
       interceptions.add(1, interceptionMetricAttributes(resolution, provider, statusCode));
-      if (resolution.rejection !== undefined) {
-        rejections.add(1, rejectionMetricAttributes(resolution.rejection, resolution.client));
-      }
-      duration.record((performance.now() - interception.startedAt) / 1000, durationMetricAttributes(resolution, provider));
+      if (resolution.rejection !== undefined) rejections.add(1, rejectionMetricAttributes(resolution.rejection, resolution.client));
+      for (const error of resolution.resolverErrors) resolverErrors.add(1, resolverErrorMetricAttributes(error));
+      duration.record(durationS, durationMetricAttributes(resolution, provider));
     } catch (error) {
       reportFault('recording interception metrics', error);
     }
   }
+}
+
+function addEvents(span: Span, resolution: Resolution): void {
+  if (resolution.override) span.addEvent(EVENT_INITIATOR_OVERRIDE, overrideEventAttributes(resolution));
+  else if (resolution.rejection !== undefined) span.addEvent(EVENT_INITIATOR_OVERRIDE_REJECTED, rejectionEventAttributes(resolution.rejection));
+}
+
+function annotateLate(span: Span, resolution: Resolution, provider: Provider): void {
+  try {
+    span.setAttributes(interceptionSpanAttributes(resolution, provider));
+    addEvents(span, resolution);
+  } catch (error) {
+    reportFault('annotating the interception span', error);
+  }
+}
+
+/**
+ * Keeps the span open until the Resolution is known, so it is exported with its final attributes.
+ * The end time stays the one the instrumentation asked for; the response itself is never held.
+ */
+function holdEndUntil(span: Span, settled: Promise<unknown>): void {
+  let requested: { endTime: TimeInput } | undefined;
+  const held = span as Span & { end: Span['end'] };
+  held.end = (endTime) => {
+    requested = { endTime: endTime ?? hrTime() };
+  };
+  void settled.then(() => {
+    delete (held as { end?: unknown }).end;
+    if (requested !== undefined) span.end(requested.endTime);
+  });
 }

@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
+import { BoundedCache } from './bounded-cache';
 import { firstValue, type HeaderRecord } from './headers';
 
 /** Where the credential was found. */
 export type CredentialKind = 'bearer' | 'api_key';
 
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
+
+interface Digest {
+  readonly sha256: string;
+  readonly fingerprint: string;
+}
 
 /**
  * A request's credential. The raw token is readable through `token` for resolvers that need it,
@@ -15,7 +21,7 @@ const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
 export class Credential {
   readonly kind: CredentialKind;
   readonly #token: string;
-  #fingerprint: string | undefined;
+  #digest: Digest | undefined;
 
   constructor(kind: CredentialKind, token: string) {
     this.kind = kind;
@@ -29,8 +35,14 @@ export class Credential {
 
   /** `key-` followed by the first 16 hex characters of sha256(token). */
   get fingerprint(): string {
-    this.#fingerprint ??= fingerprintCache.get(this.#token);
-    return this.#fingerprint;
+    this.#digest ??= digestOf(this.#token);
+    return this.#digest.fingerprint;
+  }
+
+  /** sha256(token) in lowercase hex: how a credentials file names the credential. */
+  get sha256(): string {
+    this.#digest ??= digestOf(this.#token);
+    return this.#digest.sha256;
   }
 
   toJSON(): { kind: CredentialKind; fingerprint: string } {
@@ -46,12 +58,6 @@ export class Credential {
   }
 }
 
-/**
- * Maps a credential to the initiator behind it, or undefined when it does not know the credential.
- * Resolvers are tried in order; the fingerprint is the fallback when none knows it.
- */
-export type CredentialResolver = (credential: Credential) => string | undefined;
-
 /** Bearer token first, then `X-Api-Key`; undefined when the request carries neither. */
 export function extractCredential(headers: HeaderRecord): Credential | undefined {
   const authorization = firstValue(headers, 'authorization');
@@ -64,72 +70,37 @@ export function extractCredential(headers: HeaderRecord): Credential | undefined
   return undefined;
 }
 
+/** sha256(token) in lowercase hex. */
+export function sha256Hex(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
 /** `key-` + the first 16 hex characters of sha256(token). */
 export function fingerprintToken(token: string): string {
-  return 'key-' + createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16);
+  return 'key-' + sha256Hex(token).slice(0, 16);
 }
+
+/** Number of distinct tokens whose digests are remembered. */
+export const DIGEST_CACHE_CAPACITY = 10_000;
 
 /**
  * Tokens repeat across requests (one service account, a few thousand users), and hashing is the
- * costliest step of a resolution; a bounded cache makes repeat requests cheap without letting a
- * flood of distinct tokens grow memory. The oldest entry goes first.
+ * costliest step of a resolution; the cache makes repeat requests cheap without letting a flood of
+ * distinct tokens grow memory. It holds raw tokens as keys, in this process's memory only, where
+ * each request's token already is.
  */
-class FingerprintCache {
-  readonly #entries = new Map<string, string>();
-  constructor(readonly capacity: number) {}
-
-  get(token: string): string {
-    let fingerprint = this.#entries.get(token);
-    if (fingerprint === undefined) {
-      fingerprint = fingerprintToken(token);
-      if (this.#entries.size >= this.capacity) {
-        const oldest = this.#entries.keys().next();
-        if (!oldest.done) this.#entries.delete(oldest.value);
-      }
-      this.#entries.set(token, fingerprint);
-    }
-    return fingerprint;
+const digests = new BoundedCache<string, Digest>(DIGEST_CACHE_CAPACITY);
+function digestOf(token: string): Digest {
+  let digest = digests.get(token);
+  if (digest === undefined) {
+    const sha256 = sha256Hex(token);
+    digest = { sha256, fingerprint: 'key-' + sha256.slice(0, 16) };
+    digests.set(token, digest);
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
+  return digest;
 }
 
-/** Number of distinct tokens whose fingerprints are remembered. */
-export const FINGERPRINT_CACHE_CAPACITY = 10_000;
-const fingerprintCache = new FingerprintCache(FINGERPRINT_CACHE_CAPACITY);
-
-/** How many fingerprints are cached now (for memory checks). */
-export function fingerprintCacheSize(): number {
-  return fingerprintCache.size;
-}
-
-/**
- * The credential initiator: the first resolver's answer, else the fingerprint. A resolver that
- * throws or answers a non-string is skipped and reported through `onError` (by index and error
- * name, never the message); it never fails the request.
- */
-export function resolveCredentialInitiator(
-  credential: Credential,
-  resolvers: readonly CredentialResolver[],
-  onError: (error: Error) => void,
-): string {
-  for (const [index, resolver] of resolvers.entries()) {
-    try {
-      const initiator = resolver(credential);
-      if (typeof initiator === 'string' && initiator !== '') return initiator;
-      if (initiator !== undefined) onError(new TypeError(`credential resolver #${index + 1} returned a non-string or empty initiator`));
-    } catch (error) {
-      onError(describeFailure(index, error));
-    }
-  }
-  return credential.fingerprint;
-}
-
-// A resolver's message may quote the token it failed on, escaped or encoded beyond recognition, so
-// only the error's name is passed on; the resolver is the operator's code and can log its own.
-function describeFailure(index: number, error: unknown): Error {
-  const name = error instanceof Error ? error.name : typeof error;
-  return new Error(`credential resolver #${index + 1} threw ${name} (message withheld: it may quote the credential)`);
+/** How many token digests are cached now (for memory checks). */
+export function digestCacheSize(): number {
+  return digests.size;
 }

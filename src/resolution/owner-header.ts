@@ -15,16 +15,15 @@ export interface OwnerHeaderInput {
   readonly userAgent: string;
   /** Lowercase User-Agent prefixes of clients allowed to delegate. */
   readonly delegatingUserAgentPrefixes: readonly string[];
-  readonly credentialInitiator: string | undefined;
-  /** Credential initiators allowed to delegate; empty means any credential may. */
-  readonly trustedInitiators: ReadonlySet<string>;
+  /** Whether the request's credential may delegate (always true when delegation is not restricted). */
+  readonly mayDelegate: boolean;
 }
 
 const ABSENT: OwnerDecision = { kind: 'absent' };
 
 /**
  * Applies the owner-header rules in the contract's order: client allowed, a single value,
- * a canonical UUIDv4, a trusted credential. The owner is returned lowercased.
+ * a canonical UUIDv4, a credential that may delegate. The owner is returned lowercased.
  */
 export function decideOwner(input: OwnerHeaderInput): OwnerDecision {
   const { value } = input;
@@ -33,11 +32,7 @@ export function decideOwner(input: OwnerHeaderInput): OwnerDecision {
   const single = typeof value === 'string' ? value : value.length === 1 ? value[0] : undefined;
   if (single === undefined) return reject('multiple_values', value);
   if (!isCanonicalUuidV4(single)) return reject('invalid_format', value);
-  if (input.trustedInitiators.size > 0) {
-    if (input.credentialInitiator === undefined || !input.trustedInitiators.has(input.credentialInitiator)) {
-      return reject('credential_not_trusted', value);
-    }
-  }
+  if (!input.mayDelegate) return reject('credential_not_trusted', value);
   return { kind: 'applied', owner: single.toLowerCase() };
 }
 

@@ -1,3 +1,5 @@
+import type { ResolverError } from './resolver-types';
+
 /** Which upstream API shape an interception speaks. */
 export type Provider = 'openai' | 'anthropic';
 
@@ -23,7 +25,8 @@ export interface OwnerHeaderRejection {
  *
  * @example
  * { initiator: '3f0c…', source: 'owner_header', override: true,
- *   credentialInitiator: 'key-1a2b3c4d5e6f7a8b', client: 'Coder Agents', rejection: undefined }
+ *   credentialInitiator: 'key-1a2b3c4d5e6f7a8b', client: 'Coder Agents', rejection: undefined,
+ *   resolverErrors: [] }
  */
 export interface Resolution {
   /** The initiator (`enduser.id`); undefined when there is neither a credential nor an applied owner header. */
@@ -37,6 +40,8 @@ export interface Resolution {
   readonly client: string;
   /** Set when an owner header was present and not applied. */
   readonly rejection: OwnerHeaderRejection | undefined;
+  /** Resolvers that knew the credential but could not vouch for it (an expired JWT, a timeout...). */
+  readonly resolverErrors: readonly ResolverError[];
 }
 
 /**

@@ -2,7 +2,7 @@ import { getBooleanFromEnv } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InitiatorInstrumentation } from '../otel/initiator-instrumentation';
 import { InitiatorSpanProcessor } from '../otel/initiator-span-processor';
-import type { InitiatorOptions } from '../resolution/policy';
+import type { InitiatorPolicy } from '../resolution/policy';
 import { spanProcessorsFromEnv } from './env-span-processors';
 import { flushOnExit } from './flush-on-exit';
 import { ownScrapeFilter } from './own-traffic';
@@ -10,14 +10,16 @@ import { ownScrapeFilter } from './own-traffic';
 /**
  * Starts the OpenTelemetry Node SDK, configured by the standard `OTEL_*` variables, with the
  * initiator instrumentation, and arranges for telemetry to be flushed at exit.
- * Throws `ConfigError` for invalid options before anything is started.
  */
-export function startPlugin(options: InitiatorOptions): void {
+export function startPlugin(policy: InitiatorPolicy): void {
   // Constructing an instrumentation already hooks `require`; a disabled SDK must leave http untouched.
-  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return;
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) {
+    for (const resolver of policy.resolvers) resolver.close?.();
+    return;
+  }
   const ignoreIncomingRequestHook = ownScrapeFilter();
   const instrumentation = new InitiatorInstrumentation({
-    ...options,
+    policy,
     ...(ignoreIncomingRequestHook !== undefined && { http: { ignoreIncomingRequestHook } }),
   });
   const fromEnv = spanProcessorsFromEnv();

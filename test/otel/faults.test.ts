@@ -16,7 +16,7 @@ diag.setLogger(capture, DiagLogLevel.ERROR);
 
 const harness = createTestHarness({
   credentialResolvers: [
-    (credential) => {
+    ({ credential }) => {
       throw new Error(`no such key: ${credential.token} (${encodeURIComponent(credential.token)})`);
     },
   ],
@@ -75,13 +75,14 @@ describe('faults never reach the gateway', () => {
     expect(errors.some((e) => e.includes('recording interception metrics') && e.includes('counter exploded'))).toBe(true);
   });
 
-  it('a throwing credential resolver is reported through diag, without its message, and the fingerprint stands', async () => {
+  it('a throwing credential resolver is recorded on the span and counted, without its message; the fingerprint stands', async () => {
     await post(`${gateway.url}/v1/messages`, { ...headers, 'x-coder-owner-id': 'nope' });
-    expect(harness.interceptionSpans()[0]?.attributes['enduser.id']).toMatch(/^key-[0-9a-f]{16}$/);
-    const reported = errors.filter((e) => e.includes('resolving a credential'));
-    expect(reported).toHaveLength(1);
-    expect(reported[0]).toContain('credential resolver #1 threw Error');
-    expect(errors.join('\n')).not.toContain(SERVICE_TOKEN);
-    expect(errors.join('\n')).not.toContain(encodeURIComponent(SERVICE_TOKEN));
+    const span = harness.interceptionSpans()[0];
+    expect(span?.attributes['enduser.id']).toMatch(/^key-[0-9a-f]{16}$/);
+    expect(span?.attributes['initiator.credential.error']).toBe('custom_error');
+    expect(await harness.counterValue('aibridge.initiator.resolver.errors', { resolver: 'custom', reason: 'error' })).toBe(1);
+    const everything = JSON.stringify([harness.finishedSpans().map((s) => [s.attributes, s.events]), await harness.metricPoints(), errors]);
+    expect(everything).not.toContain(SERVICE_TOKEN);
+    expect(everything).not.toContain(encodeURIComponent(SERVICE_TOKEN));
   });
 });

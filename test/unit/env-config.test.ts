@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, optionsFromEnv } from 'aibridge-initiator-otel';
+import { createPolicy, optionsFromEnv, policyFromEnv } from 'aibridge-initiator-otel';
 
 describe('plugin variables', () => {
   it('no variables give the defaults', () => {
@@ -31,14 +31,22 @@ describe('plugin variables', () => {
     [{ AIBRIDGE_OWNER_TRUSTED_INITIATORS: 'a,,b' }, /^AIBRIDGE_OWNER_TRUSTED_INITIATORS: entry 2 \(""\) is empty/],
     [{ AIBRIDGE_OWNER_USER_AGENT_PREFIXES: 'coder-agents/,' }, /^AIBRIDGE_OWNER_USER_AGENT_PREFIXES: entry 2/],
     [{ AIBRIDGE_INTERCEPTION_ROUTES: '/v1/models' }, /^AIBRIDGE_INTERCEPTION_ROUTES: route "\/v1\/models" does not end in/],
-    [{ AIBRIDGE_CREDENTIALS_FILE: '/etc/creds.json' }, /^AIBRIDGE_CREDENTIALS_FILE: is not supported by this version/],
-    [{ AIBRIDGE_JWT_SECRET: 's3cret' }, /^AIBRIDGE_JWT_SECRET: is not supported by this version/],
+    [{ AIBRIDGE_INITIATOR_HEADER: 'X Auth User' }, /^AIBRIDGE_INITIATOR_HEADER: "X Auth User" is not a valid HTTP header name$/],
+    [{ AIBRIDGE_CREDENTIALS_FILE: '/nonexistent/credentials.json' }, /^AIBRIDGE_CREDENTIALS_FILE: \/nonexistent\/credentials.json: cannot be read \(ENOENT\)$/],
+    [{ AIBRIDGE_JWT_SECRET: 's3cret' }, /^AIBRIDGE_JWT_SECRET: must be at least 32 characters$/],
+    [{ AIBRIDGE_JWT_SECRET: 'x'.repeat(32), AIBRIDGE_JWT_JWKS_URL: 'https://idp.example/jwks' }, /^AIBRIDGE_JWT_SECRET: conflicts with AIBRIDGE_JWT_JWKS_URL/],
+    [{ AIBRIDGE_JWT_ISSUER: 'https://idp.example' }, /^AIBRIDGE_JWT_ISSUER: is set, but no key to verify tokens with/],
+    [{ AIBRIDGE_JWT_JWKS_URL: 'http://idp.example/jwks' }, /^AIBRIDGE_JWT_JWKS_URL: must be https/],
+    [{ AIBRIDGE_JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' }, /^AIBRIDGE_JWT_PUBLIC_KEY_FILE: \/nonexistent\/key.pem: cannot be read \(ENOENT\)$/],
+    [{ AIBRIDGE_RESOLVER_MODULE: './no-such-module.js' }, /^AIBRIDGE_RESOLVER_MODULE: .\/no-such-module.js: cannot be loaded \(MODULE_NOT_FOUND\)$/],
+    [{ AIBRIDGE_RESOLVER_TIMEOUT_MS: 'soon' }, /^AIBRIDGE_RESOLVER_TIMEOUT_MS: must be a whole number, got "soon"$/],
+    [{ AIBRIDGE_RESOLVER_TIMEOUT_MS: '0' }, /^AIBRIDGE_RESOLVER_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 60000/],
   ])('refuses %j naming the variable', (env, message) => {
-    expect(() => optionsFromEnv(env)).toThrow(message);
+    expect(() => policyFromEnv(env)).toThrow(message);
   });
 
-  it('never echoes the value of a secret-bearing variable it refuses', () => {
-    expect(() => optionsFromEnv({ AIBRIDGE_JWT_SECRET: 's3cret-value' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret-value') }));
+  it('never echoes the value of a secret it refuses', () => {
+    expect(() => policyFromEnv({ AIBRIDGE_JWT_SECRET: 's3cret-value' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret-value') }));
   });
 
   it('names options, not variables, when options are given in code', () => {

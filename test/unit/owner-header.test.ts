@@ -28,8 +28,8 @@ describe('owner header: invalid_format', () => {
     ['an SQL payload', "' OR 1=1 --"],
     ['a trailing newline', `${OWNER_A}\n`],
     ['a fullwidth digit', OWNER_A.replace('3', '３')],
-  ])('rejects %s', (_, value) => {
-    const resolution = resolveInitiator(coderAgents(value));
+  ])('rejects %s', async (_, value) => {
+    const resolution = (await resolveInitiator(coderAgents(value)));
     expect(resolution.rejection).toEqual({ reason: 'invalid_format', valueLength: value.length });
     expect(resolution.override).toBe(false);
     expect(resolution.initiator).toBe(SERVICE_ID);
@@ -38,83 +38,83 @@ describe('owner header: invalid_format', () => {
 });
 
 describe('owner header: format accepted', () => {
-  it('accepts uppercase v4 and normalises it to lowercase', () => {
-    const resolution = resolveInitiator(coderAgents(OWNER_A.toUpperCase()));
+  it('accepts uppercase v4 and normalises it to lowercase', async () => {
+    const resolution = (await resolveInitiator(coderAgents(OWNER_A.toUpperCase())));
     expect(resolution.override).toBe(true);
     expect(resolution.initiator).toBe(OWNER_A);
   });
 
-  it.each(['8', '9', 'a', 'b'])('accepts variant nibble %s', (variant) => {
+  it.each(['8', '9', 'a', 'b'])('accepts variant nibble %s', async (variant) => {
     expect(isCanonicalUuidV4(`3f2504e0-4f89-41d3-${variant}a0c-0305e82c3301`)).toBe(true);
   });
 });
 
 describe('owner header: multiple_values', () => {
-  it('rejects a header given as an array of values, measuring them as Node joins them', () => {
-    expect(resolveInitiator(coderAgents([OWNER_A, OWNER_A])).rejection).toEqual({ reason: 'multiple_values', valueLength: 2 * 36 + 2 });
+  it('rejects a header given as an array of values, measuring them as Node joins them', async () => {
+    expect((await resolveInitiator(coderAgents([OWNER_A, OWNER_A]))).rejection).toEqual({ reason: 'multiple_values', valueLength: 2 * 36 + 2 });
   });
 
-  it('checks for repeats before the format', () => {
-    expect(resolveInitiator(coderAgents(['garbage', 'more garbage'])).rejection?.reason).toBe('multiple_values');
+  it('checks for repeats before the format', async () => {
+    expect((await resolveInitiator(coderAgents(['garbage', 'more garbage']))).rejection?.reason).toBe('multiple_values');
   });
 
-  it('accepts an array holding one value', () => {
-    expect(resolveInitiator(coderAgents([OWNER_A])).override).toBe(true);
+  it('accepts an array holding one value', async () => {
+    expect((await resolveInitiator(coderAgents([OWNER_A]))).override).toBe(true);
   });
 });
 
 describe('owner header: client_not_allowed', () => {
-  it('rejects a valid owner header from another client', () => {
-    const resolution = resolveInitiator({ 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A });
+  it('rejects a valid owner header from another client', async () => {
+    const resolution = (await resolveInitiator({ 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A }));
     expect(resolution.rejection?.reason).toBe('client_not_allowed');
     expect(resolution.initiator).toBe(SERVICE_ID);
     expect(resolution.client).toBe('Claude Code');
   });
 
-  it('checks the client before the format', () => {
-    const resolution = resolveInitiator({ 'user-agent': 'curl/8', 'x-coder-owner-id': 'garbage' });
+  it('checks the client before the format', async () => {
+    const resolution = (await resolveInitiator({ 'user-agent': 'curl/8', 'x-coder-owner-id': 'garbage' }));
     expect(resolution.rejection?.reason).toBe('client_not_allowed');
   });
 
-  it('honours configured User-Agent prefixes, case-insensitively', () => {
+  it('honours configured User-Agent prefixes, case-insensitively', async () => {
     const policy = createPolicy({ ownerUserAgentPrefixes: ['My-Agent/'] });
-    expect(resolveInitiator({ 'user-agent': 'my-agent/1.0', 'x-coder-owner-id': OWNER_A }, policy).override).toBe(true);
-    expect(resolveInitiator(coderAgents(OWNER_A), policy).rejection?.reason).toBe('client_not_allowed');
+    expect((await resolveInitiator({ 'user-agent': 'my-agent/1.0', 'x-coder-owner-id': OWNER_A }, policy)).override).toBe(true);
+    expect((await resolveInitiator(coderAgents(OWNER_A), policy)).rejection?.reason).toBe('client_not_allowed');
   });
 });
 
 describe('owner header: credential_not_trusted', () => {
   const policy = createPolicy({ trustedInitiators: [SERVICE_ID] });
 
-  it('applies the owner for a trusted credential', () => {
-    expect(resolveInitiator(coderAgents(OWNER_A), policy).override).toBe(true);
+  it('applies the owner for a trusted credential', async () => {
+    expect((await resolveInitiator(coderAgents(OWNER_A), policy)).override).toBe(true);
   });
 
-  it('rejects it for any other credential', () => {
+  it('rejects it for any other credential', async () => {
     const headers = { ...coderAgents(OWNER_A), authorization: 'Bearer sk-someone-else' };
-    const resolution = resolveInitiator(headers, policy);
+    const resolution = (await resolveInitiator(headers, policy));
     expect(resolution.rejection?.reason).toBe('credential_not_trusted');
     expect(resolution.initiator).toBe(fingerprintToken('sk-someone-else'));
   });
 
-  it('rejects it when there is no credential at all', () => {
+  it('rejects it when there is no credential at all', async () => {
     const { authorization: _, ...headers } = coderAgents(OWNER_A);
-    const resolution = resolveInitiator(headers, policy);
+    const resolution = (await resolveInitiator(headers, policy));
     expect(resolution.rejection?.reason).toBe('credential_not_trusted');
     expect(resolution.source).toBe('none');
     expect(resolution.initiator).toBeUndefined();
   });
 
-  it('checks the format before the trust', () => {
-    expect(resolveInitiator({ ...coderAgents('nope'), authorization: 'Bearer x' }, policy).rejection?.reason).toBe('invalid_format');
+  it('checks the format before the trust', async () => {
+    expect((await resolveInitiator({ ...coderAgents('nope'), authorization: 'Bearer x' }, policy)).rejection?.reason).toBe('invalid_format');
   });
 });
 
 describe('owner header name', () => {
-  it('is configurable and matched case-insensitively', () => {
+  it('is configurable and matched case-insensitively', async () => {
     const policy = createPolicy({ ownerHeader: 'X-Agent-Owner' });
     const headers = { 'user-agent': CODER_AGENTS_UA, 'X-AGENT-OWNER': OWNER_A };
-    expect(resolveInitiator(headers, policy).initiator).toBe(OWNER_A);
-    expect(resolveInitiator(coderAgents(OWNER_A), policy).override).toBe(false);
+    expect((await resolveInitiator(headers, policy)).initiator).toBe(OWNER_A);
+    expect((await resolveInitiator(coderAgents(OWNER_A), policy)).override).toBe(false);
   });
 });

@@ -1,0 +1,109 @@
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { Resolver } from '../resolution/resolver-types';
+
+/** One credential of the file: who is behind it, and whether it may delegate. */
+export interface CredentialEntry {
+  readonly initiator: string;
+  readonly delegate: boolean;
+}
+
+/** A credentials file that cannot be used; the message names the file, the entry and the problem. */
+export class CredentialsFileError extends Error {
+  override name = 'CredentialsFileError';
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const INITIATOR = /^[\x21-\x7e](?:[\x20-\x7e]{0,254}[\x21-\x7e])?$/;
+const ENTRY_KEYS = new Set(['sha256', 'initiator', 'delegate']);
+
+/**
+ * Validates a credentials file's text against its schema:
+ * `{ "credentials": [ { "sha256": <64 lowercase hex>, "initiator": <printable id>, "delegate"?: <boolean> } ] }`.
+ * Unknown keys are errors: a misspelt `delegate` must not silently fail open (or closed).
+ */
+export function parseCredentialsFile(text: string, path: string): ReadonlyMap<string, CredentialEntry> {
+  const fail = (where: string, problem: string): never => {
+    throw new CredentialsFileError(`${path}: ${where}: ${problem}`);
+  };
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    return fail('not JSON', error instanceof Error ? error.message : String(error));
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('top level', 'must be an object with a "credentials" array');
+  const extra = Object.keys(document).filter((key) => key !== 'credentials');
+  if (extra.length > 0) fail('top level', `unknown key "${extra[0]}"`);
+  const list = (document as { credentials?: unknown }).credentials;
+  if (!Array.isArray(list)) return fail('credentials', 'must be an array');
+
+  const entries = new Map<string, CredentialEntry>();
+  list.forEach((entry: unknown, index) => {
+    const where = `credentials[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return fail(where, 'must be an object');
+    const unknown = Object.keys(entry).find((key) => !ENTRY_KEYS.has(key));
+    if (unknown !== undefined) fail(where, `unknown key "${unknown}" (allowed: sha256, initiator, delegate)`);
+    const { sha256, initiator, delegate } = entry as Record<string, unknown>;
+    if (typeof sha256 !== 'string' || !SHA256.test(sha256)) fail(`${where}.sha256`, 'must be 64 lowercase hex characters (sha256 of the token, never the token)');
+    if (typeof initiator !== 'string' || !INITIATOR.test(initiator)) fail(`${where}.initiator`, 'must be a printable string of 1 to 256 characters without surrounding spaces');
+    if (delegate !== undefined && typeof delegate !== 'boolean') fail(`${where}.delegate`, 'must be true or false');
+    if (entries.has(sha256 as string)) fail(`${where}.sha256`, 'appears more than once');
+    entries.set(sha256 as string, { initiator: initiator as string, delegate: delegate === true });
+  });
+  return entries;
+}
+
+/** Reads and validates the file; throws `CredentialsFileError` naming what is wrong. */
+export function loadCredentialsFile(path: string): ReadonlyMap<string, CredentialEntry> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new CredentialsFileError(`${path}: cannot be read (${code})`);
+  }
+  return parseCredentialsFile(text, path);
+}
+
+/** How often the file is checked for changes. */
+export const CREDENTIALS_FILE_POLL_MS = 1_000;
+
+export interface CredentialsFileEvents {
+  /** A new version was loaded. */
+  onReload?(count: number): void;
+  /** A new version could not be used; the previous one stays. */
+  onRejectedReload?(problem: string, keptCount: number): void;
+}
+
+/**
+ * Resolves credentials listed in the file by the sha256 of their token. Loaded at start (a bad
+ * file throws), then re-read whenever it changes, so keys rotate without a restart. A change that
+ * cannot be used (invalid, unreadable, deleted) leaves the last good version in place.
+ * Polling the file's status, rather than watching its inode, follows atomic renames and the
+ * symlink swaps of mounted configuration.
+ */
+export function credentialsFileResolver(path: string, events: CredentialsFileEvents = {}): Resolver {
+  let entries = loadCredentialsFile(path);
+  const onChange = (current: { mtimeMs: number; size: number }, previous: { mtimeMs: number; size: number }): void => {
+    if (current.mtimeMs === previous.mtimeMs && current.size === previous.size) return;
+    try {
+      entries = loadCredentialsFile(path);
+      events.onReload?.(entries.size);
+    } catch (error) {
+      events.onRejectedReload?.(error instanceof Error ? error.message : String(error), entries.size);
+    }
+  };
+  watchFile(path, { interval: CREDENTIALS_FILE_POLL_MS, persistent: false }, onChange);
+  return {
+    name: 'credentials_file',
+    governsDelegation: true,
+    resolve({ credential }) {
+      if (credential === undefined) return undefined;
+      const entry = entries.get(credential.sha256);
+      return entry === undefined ? undefined : { initiator: entry.initiator, mayDelegate: entry.delegate };
+    },
+    close() {
+      unwatchFile(path, onChange);
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module';
+import { join, resolve as resolvePath } from 'node:path';
+import type { Credential } from '../resolution/credential';
+import type { HeaderRecord } from '../resolution/headers';
+import { BoundedCache } from '../resolution/bounded-cache';
+import type { Resolver, ResolverAnswer, ResolverName } from '../resolution/resolver-types';
+
+/** What a custom resolver is given: the credential (its token readable, never serialised) and the headers. */
+export interface ResolverContext {
+  readonly credential: Credential;
+  /** Lowercase-keyed request headers. */
+  readonly headers: HeaderRecord;
+}
+
+/**
+ * Maps a credential to the initiator behind it, or undefined when it does not know it; may answer
+ * later (a database, an auth service). Throwing, rejecting or answering too late only costs the
+ * request its resolved identity: the fingerprint stands in.
+ *
+ * @example
+ * export async function resolveCredential({ credential }) {
+ *   return (await db.lookupKey(credential.sha256))?.owner;
+ * }
+ */
+export type CredentialResolver = (context: ResolverContext) => string | undefined | Promise<string | undefined>;
+
+/** How long an answer of a custom resolver is reused for the same token. */
+export const CUSTOM_ANSWER_TTL_MS = 60_000;
+const CACHE_CAPACITY = 10_000;
+
+/**
+ * Wraps a custom resolver: only asked about requests with a credential, its answers (known or not)
+ * reused per token for a minute, and one lookup at a time per token however many requests wait.
+ */
+export function customResolver(resolveCredential: CredentialResolver, name: ResolverName = 'custom'): Resolver {
+  // Boxed, so that a remembered "not known" is told apart from a miss.
+  const answers = new BoundedCache<string, { readonly initiator: unknown }>(CACHE_CAPACITY);
+  const inFlight = new Map<string, Promise<ResolverAnswer>>();
+  const toAnswer = (initiator: unknown): ResolverAnswer => {
+    if (initiator === undefined) return undefined;
+    if (typeof initiator !== 'string' || initiator === '' || initiator.length > 256) return { failure: 'invalid_answer' };
+    return { initiator, mayDelegate: false };
+  };
+  return {
+    name,
+    resolve({ credential, headers }) {
+      if (credential === undefined) return undefined;
+      const token = credential.token;
+      const cached = answers.get(token);
+      if (cached !== undefined) return toAnswer(cached.initiator);
+      const pending = inFlight.get(token);
+      if (pending !== undefined) return pending;
+      const answer = resolveCredential({ credential, headers });
+      if (typeof (answer as { then?: unknown } | undefined)?.then !== 'function') {
+        answers.set(token, { initiator: answer }, Date.now() + CUSTOM_ANSWER_TTL_MS);
+        return toAnswer(answer);
+      }
+      const settled = Promise.resolve(answer).then(
+        (initiator) => {
+          answers.set(token, { initiator }, Date.now() + CUSTOM_ANSWER_TTL_MS);
+          return toAnswer(initiator);
+        },
+        () => ({ failure: 'error' }),
+      );
+      inFlight.set(token, settled);
+      void settled.finally(() => inFlight.delete(token));
+      return settled;
+    },
+  };
+}
+
+/** A resolver module that cannot be used; the message says why. */
+export class ResolverModuleError extends Error {
+  override name = 'ResolverModuleError';
+}
+
+/**
+ * Loads `AIBRIDGE_RESOLVER_MODULE`: a path (relative to the working directory) or a package name,
+ * CommonJS or ESM, exporting `resolveCredential`.
+ */
+export function loadResolverModule(specifier: string, cwd: string = process.cwd()): CredentialResolver {
+  const requireFromCwd = createRequire(join(cwd, 'noop.js'));
+  const target = specifier.startsWith('.') ? resolvePath(cwd, specifier) : specifier;
+  let loaded: unknown;
+  try {
+    loaded = requireFromCwd(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ResolverModuleError(`${specifier}: cannot be loaded (${code ?? (error instanceof Error ? error.name : 'error')})`);
+  }
+  const exports = loaded as { resolveCredential?: unknown; default?: { resolveCredential?: unknown } } | undefined;
+  const resolveCredential = exports?.resolveCredential ?? exports?.default?.resolveCredential;
+  if (typeof resolveCredential !== 'function') throw new ResolverModuleError(`${specifier}: does not export a resolveCredential function`);
+  return resolveCredential as CredentialResolver;
+}

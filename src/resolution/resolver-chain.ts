@@ -1,0 +1,95 @@
+import type { Credential } from './credential';
+import { isFailure, type CredentialIdentity, type Resolver, type ResolverAnswer, type ResolverError, type ResolverInput } from './resolver-types';
+
+/**
+ * Runs the resolvers in order; the first that knows the request gives the credential initiator,
+ * the fingerprint is the fallback. Synchronous as long as every resolver answers at once, so the
+ * common path (no resolver, a known file entry, a cached token) allocates no promise. A resolver
+ * that must wait gets what is left of `timeoutMs`; past it, the chain gives up on it.
+ */
+export function runChain(
+  resolvers: readonly Resolver[],
+  input: ResolverInput,
+  timeoutMs: number,
+): CredentialIdentity | Promise<CredentialIdentity> {
+  return step(resolvers, 0, input, [], undefined);
+
+  function step(
+    list: readonly Resolver[],
+    index: number,
+    request: ResolverInput,
+    errors: ResolverError[],
+    deadline: number | undefined,
+  ): CredentialIdentity | Promise<CredentialIdentity> {
+    for (let i = index; i < list.length; i++) {
+      const resolver = list[i]!;
+      let answer: ResolverAnswer | Promise<ResolverAnswer>;
+      try {
+        answer = resolver.resolve(request);
+      } catch {
+        errors.push({ resolver: resolver.name, reason: 'error' });
+        continue;
+      }
+      if (isPromise(answer)) {
+        const until = deadline ?? Date.now() + timeoutMs;
+        return withDeadline(answer, until).then(
+          (settled) => {
+            if (settled === TIMED_OUT) errors.push({ resolver: resolver.name, reason: 'timeout' });
+            else {
+              const known = accept(settled, resolver, errors);
+              if (known !== undefined) return known;
+            }
+            return step(list, i + 1, request, errors, until);
+          },
+          () => {
+            errors.push({ resolver: resolver.name, reason: 'error' });
+            return step(list, i + 1, request, errors, until);
+          },
+        );
+      }
+      const known = accept(answer, resolver, errors);
+      if (known !== undefined) return known;
+    }
+    return fallback(request.credential, errors);
+  }
+}
+
+function accept(answer: ResolverAnswer, resolver: Resolver, errors: ResolverError[]): CredentialIdentity | undefined {
+  if (answer === undefined) return undefined;
+  if (isFailure(answer)) {
+    errors.push({ resolver: resolver.name, reason: answer.failure });
+    return undefined;
+  }
+  if (typeof answer.initiator !== 'string' || answer.initiator === '') {
+    errors.push({ resolver: resolver.name, reason: 'invalid_answer' });
+    return undefined;
+  }
+  return { initiator: answer.initiator, mayDelegate: answer.mayDelegate === true, errors };
+}
+
+function fallback(credential: Credential | undefined, errors: readonly ResolverError[]): CredentialIdentity {
+  return { initiator: credential?.fingerprint, mayDelegate: false, errors };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | typeof TIMED_OUT> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, deadline - Date.now()));
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
