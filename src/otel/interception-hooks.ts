@@ -105,8 +105,7 @@ export class InterceptionHooks {
       registerSpan(span, interception);
       if (interception.resolution !== undefined) addEvents(span, interception.resolution);
       else if (interception.settled !== undefined) {
-        holdEndUntil(span, interception.settled);
-        void interception.settled.then((resolution) => annotateLate(span, resolution, interception.provider));
+        holdEndUntil(span, interception.settled.then((resolution) => annotateLate(span, resolution, interception.provider)));
       }
       // Registered before the instrumentation's own 'close' listener, so this runs before the span ends.
       response.once('close', () => this.#onResponseClosed(interception, response.statusCode));
