@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { otlpEnv, spawnGateway } from '../support/gateway-process';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
@@ -19,19 +22,39 @@ const env = (extra: Record<string, string> = {}) => ({ ...otlpEnv(receiver.url),
 const interceptionSpans = () => receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined);
 
 describe('start-up', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aibridge-config-'));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const SECRET = 'a-jwt-secret-that-must-never-be-printed-0123';
+
   it.each([
-    ['AIBRIDGE_OWNER_TRUSTED_INITIATORS', 'key-a,,key-b'],
-    ['AIBRIDGE_OWNER_HEADER', 'X Coder Owner'],
-    ['AIBRIDGE_INTERCEPTION_ROUTES', '/v1/models'],
-    ['AIBRIDGE_CREDENTIALS_FILE', '/etc/aibridge/credentials.json'],
-  ])('an invalid %s stops the process before the gateway starts, with one clear line', async (variable, value) => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ [variable]: value }) });
+    ['a malformed list', { AIBRIDGE_OWNER_TRUSTED_INITIATORS: 'key-a,,key-b' }, 'AIBRIDGE_OWNER_TRUSTED_INITIATORS: entry 2'],
+    ['a bad header name', { AIBRIDGE_OWNER_HEADER: 'X Coder Owner' }, 'AIBRIDGE_OWNER_HEADER: "X Coder Owner" is not a valid HTTP header name'],
+    ['a route without provider', { AIBRIDGE_INTERCEPTION_ROUTES: '/v1/models' }, 'AIBRIDGE_INTERCEPTION_ROUTES: route "/v1/models"'],
+    ['a missing credentials file', { AIBRIDGE_CREDENTIALS_FILE: '/etc/aibridge/credentials.json' }, 'AIBRIDGE_CREDENTIALS_FILE: /etc/aibridge/credentials.json: cannot be read (ENOENT)'],
+    ['a credentials file that is not JSON', { AIBRIDGE_CREDENTIALS_FILE: file('bad.json', '{ credentials: [') }, 'bad.json: not JSON: '],
+    [
+      'a credentials file against the schema',
+      { AIBRIDGE_CREDENTIALS_FILE: file('schema.json', JSON.stringify({ credentials: [{ sha256: 'a'.repeat(64), initiator: 'alice', delgate: true }] })) },
+      'schema.json: credentials[0]: unknown key "delgate" (allowed: sha256, initiator, delegate)',
+    ],
+    ['conflicting JWT key sources', { AIBRIDGE_JWT_SECRET: SECRET, AIBRIDGE_JWT_JWKS_URL: 'https://idp.example/jwks' }, 'AIBRIDGE_JWT_SECRET: conflicts with AIBRIDGE_JWT_JWKS_URL'],
+    ['an unreadable JWT key', { AIBRIDGE_JWT_PUBLIC_KEY_FILE: dir }, `AIBRIDGE_JWT_PUBLIC_KEY_FILE: ${dir}: cannot be read (EISDIR)`],
+    ['a JWT key that is no key', { AIBRIDGE_JWT_PUBLIC_KEY_FILE: file('key.pem', 'not a key') }, 'key.pem: is not a PEM public key or certificate'],
+    ['a missing resolver module', { AIBRIDGE_RESOLVER_MODULE: './no/such/resolver.cjs' }, 'AIBRIDGE_RESOLVER_MODULE: ./no/such/resolver.cjs: cannot be loaded (MODULE_NOT_FOUND)'],
+    ['a module without resolveCredential', { AIBRIDGE_RESOLVER_MODULE: './test/fixtures/serve.cjs' }, 'does not export a resolveCredential function'],
+  ])('%s stops the process before the gateway starts, with one clear line', async (_, settings, message) => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env(settings) });
     await expect(gateway.started).rejects.toThrow(/exited/);
     expect(await gateway.exited).toEqual({ code: 78, signal: null });
     const { stdout, stderr } = gateway.output();
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(new RegExp(`^aibridge-initiator-otel: invalid configuration: ${variable}: `));
+    expect(stderr).toMatch(/^aibridge-initiator-otel: invalid configuration: AIBRIDGE_[A-Z_]+: /);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toContain(SECRET);
   });
 
   it('OTEL_SDK_DISABLED leaves http unpatched, the gateway serving, and nothing exported', async () => {

@@ -133,3 +133,15 @@ describe('other JWT key sources', () => {
     expect(refused.resolverErrors).toEqual([{ resolver: 'jwt', reason: 'invalid_signature' }]);
   });
 });
+
+describe('an unreachable JWKS endpoint', () => {
+  it('yields no identity, says jwks_unavailable, and is asked again next time rather than cached', async () => {
+    const unreachable = createPolicy({ jwt: { jwksUrl: 'http://127.0.0.1:9/jwks.json' } });
+    const token = await jwks.sign({ sub: 'ivy' });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const resolution = await resolveInitiator({ authorization: `Bearer ${token}` }, unreachable);
+      expect(resolution.initiator).toBe(fingerprintToken(token));
+      expect(resolution.resolverErrors).toEqual([{ resolver: 'jwt', reason: 'jwks_unavailable' }]);
+    }
+  });
+});
