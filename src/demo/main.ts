@@ -5,7 +5,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fingerprintToken } from '../resolution/credential';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sha256Hex } from '../resolution/credential';
 import { Collector, type CollectedSpan } from './collector';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { createMockUpstream } from './mock-upstream';
@@ -13,7 +16,7 @@ import { parseOptions, UsageError, USAGE, type DemoOptions } from './options';
 import { ensurePortFree, isListening } from './ports';
 import { parsePrometheusText } from './prometheus-text';
 import { renderSummary, summarise } from './summary';
-import { CALLS, OWNERS, send, SERVICE_ACCOUNT } from './traffic';
+import { ALICE, BOB, CALLS, OWNERS, send, SERVICE_ACCOUNT, type Caller } from './traffic';
 
 const OTLP_HOST = 'localhost';
 const OTLP_PORT = 4318;
@@ -45,8 +48,14 @@ async function main(options: DemoOptions): Promise<number> {
   });
   const collectorUrl = await collector.listen();
 
+  const credentialsFile = writeCredentialsFile([
+    [SERVICE_ACCOUNT, 'svc-coder-agents', true],
+    [ALICE, 'alice', false],
+    [BOB, 'bob', false],
+  ]);
   say('Starting the reference gateway with the plugin preloaded:');
   say('  node --require aibridge-initiator-otel/register dist/demo/gateway.js');
+  say(`  AIBRIDGE_CREDENTIALS_FILE=${credentialsFile} (names the demo keys by hash; only the service account may delegate)`);
   const gateway = await startGatewayProcess({
     PORT: String(options.port),
     UPSTREAM_OPENAI_URL: realOpenAI || `${mockUrl}/v1`,
@@ -61,8 +70,9 @@ async function main(options: DemoOptions): Promise<number> {
     OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
     OTEL_EXPORTER_PROMETHEUS_PORT: String(options.metricsPort),
     OTEL_LOGS_EXPORTER: 'none',
-    // Only the service account may delegate to an owner header: a spoofed User-Agent is not enough.
-    AIBRIDGE_OWNER_TRUSTED_INITIATORS: fingerprintToken(SERVICE_ACCOUNT.key),
+    // Names the known keys, and lets only the service account delegate to an owner header:
+    // a spoofed User-Agent with another key is not enough.
+    AIBRIDGE_CREDENTIALS_FILE: credentialsFile,
   });
   say(`Gateway: ${gateway.url}   upstream: ${realOpenAI || realAnthropic ? 'real providers where set, mock otherwise' : `built-in mock at ${mockUrl}`}`);
   say();
@@ -114,6 +124,14 @@ async function main(options: DemoOptions): Promise<number> {
   say('New interceptions are printed as their spans arrive. Ctrl-C stops.');
   live = true;
   return stopOnSignal(gateway, collector, mock);
+}
+
+/** The demo's credentials file: hashes of the demo keys, never the keys. */
+function writeCredentialsFile(known: readonly (readonly [Caller, string, boolean])[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'aibridge-demo-')), 'credentials.json');
+  const credentials = known.map(([caller, initiator, delegate]) => ({ sha256: sha256Hex(caller.key), initiator, ...(delegate && { delegate }) }));
+  writeFileSync(path, `${JSON.stringify({ credentials }, null, 2)}\n`);
+  return path;
 }
 
 function describeLive(span: CollectedSpan): string {

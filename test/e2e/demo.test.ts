@@ -56,13 +56,14 @@ describe('npm start -- --once', () => {
     expect(owners).toHaveLength(3);
   });
 
-  it('attributes everything else to the credential that made it', () => {
+  it('attributes everything else to the credential that made it, named by the credentials file', () => {
     const rows = tableAfter(output, 'Interceptions by initiator').filter(([, source]) => source === 'credential');
     expect(rows.map(([initiator, , client, override, count]) => [initiator, client, override, Number(count)])).toEqual(
       expect.arrayContaining([
-        [fingerprintToken(ALICE.key), 'Claude Code', 'false', 3],
-        [fingerprintToken(BOB.key), 'Codex', 'false', 2],
-        [fingerprintToken(SERVICE_ACCOUNT.key), 'Coder Agents', 'false', 3],
+        ['alice', 'Claude Code', 'false', 3],
+        ['bob', 'Codex', 'false', 2],
+        ['svc-coder-agents', 'Coder Agents', 'false', 3],
+        // Not in the credentials file: known only by fingerprint.
         [fingerprintToken(MALLORY.key), 'Coder Agents', 'false', 1],
       ]),
     );
