@@ -9,7 +9,7 @@ import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
 import { createPolicy, fingerprintToken, resolveInitiator } from 'aibridge-initiator-otel';
 import { createTestHarness, type TestHarness } from 'aibridge-initiator-otel/testing';
 import { AUDIENCE, ISSUER, startJwks, type Jwks } from '../support/jwks';
-import { post, startGateway, startUpstream, type Running } from '../support/servers';
+import { gatewayUnderTest, post } from '../support/servers';
 
 const startAttributes: Attributes[] = [];
 const recordStarts: Sampler = {
@@ -22,23 +22,17 @@ const recordStarts: Sampler = {
 
 let jwks: Jwks;
 let harness: TestHarness;
-let upstream: Running;
-let gateway: Running;
+const gateway = gatewayUnderTest({ shutdown: () => harness.shutdown() });
 beforeAll(async () => {
   jwks = await startJwks();
   harness = createTestHarness({ jwt: { jwksUrl: jwks.jwksUrl, issuer: ISSUER, audience: AUDIENCE } }, { sampler: recordStarts });
-  upstream = await startUpstream();
-  gateway = await startGateway(`${upstream.url}/provider`);
 });
 afterEach(() => {
   harness.reset();
   startAttributes.length = 0;
 });
 afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
   await jwks.close();
-  await harness.shutdown();
 });
 
 async function interceptionWith(token: string, header: 'authorization' | 'x-api-key' = 'authorization') {

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createNoopMeter, diag, DiagLogLevel, type DiagLogger, type MeterProvider } from '@opentelemetry/api';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
-import { post, startGateway, startUpstream, type Running } from '../support/servers';
+import { gatewayUnderTest, post } from '../support/servers';
 
 const errors: string[] = [];
 const capture: DiagLogger = {
@@ -29,21 +29,13 @@ const harness = createTestHarness({
     },
   },
 });
-let upstream: Running;
-let gateway: Running;
+const gateway = gatewayUnderTest(harness);
 
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gateway = await startGateway(`${upstream.url}/provider`);
-});
 afterEach(() => {
   harness.reset();
   errors.length = 0;
 });
 afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-  await harness.shutdown();
   diag.disable();
 });
 

@@ -1,28 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SpanKind } from '@opentelemetry/api';
 import { currentInitiator, fingerprintToken, type Resolution } from 'aibridge-initiator-otel';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { ALICE_TOKEN, CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
-import { post, postRaw, startGateway, startUpstream, type Running } from '../support/servers';
+import { gatewayUnderTest, post, postRaw } from '../support/servers';
 
 const harness = createTestHarness();
-let upstream: Running;
-let gateway: Running;
+const gateway = gatewayUnderTest(harness, () => seenInHandler.push(currentInitiator()));
 const seenInHandler: (Resolution | undefined)[] = [];
 
-beforeAll(async () => {
-  upstream = await startUpstream();
-  // Under a base path, as real providers are, so the upstream's own server span is no interception.
-  gateway = await startGateway(`${upstream.url}/provider`, () => seenInHandler.push(currentInitiator()));
-});
 afterEach(() => {
   harness.reset();
   seenInHandler.length = 0;
-});
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-  await harness.shutdown();
 });
 
 const coderAgents = (owner?: string) => ({

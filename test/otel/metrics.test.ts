@@ -1,25 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprintToken, type RejectionReason } from 'aibridge-initiator-otel';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { ALICE_TOKEN, CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, OWNER_B, SERVICE_TOKEN } from '../support/fixtures';
-import { post, postRaw, startGateway, startUpstream, type Running } from '../support/servers';
+import { gatewayUnderTest, post, postRaw } from '../support/servers';
 
 const SERVICE_ID = fingerprintToken(SERVICE_TOKEN);
 // Trusting only the service account makes credential_not_trusted reachable.
 const harness = createTestHarness({ trustedInitiators: [SERVICE_ID] });
-let upstream: Running;
-let gateway: Running;
+const gateway = gatewayUnderTest(harness);
 
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gateway = await startGateway(`${upstream.url}/provider`);
-});
 afterEach(() => harness.reset());
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-  await harness.shutdown();
-});
 
 const agents = (owner: string, token = SERVICE_TOKEN) => ({ 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${token}`, 'x-coder-owner-id': owner });
 

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
-import { post, startGateway, startUpstream, type Running } from '../support/servers';
+import { gatewayUnderTest, post } from '../support/servers';
 
 // Keeps only server spans of interceptions attributed through the owner header (and their children).
 const seenAtStart: Attributes[] = [];
@@ -17,17 +17,7 @@ const overridesOnly: Sampler = {
 };
 
 const harness = createTestHarness({}, { sampler: overridesOnly });
-let upstream: Running;
-let gateway: Running;
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gateway = await startGateway(`${upstream.url}/provider`);
-});
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-  await harness.shutdown();
-});
+const gateway = gatewayUnderTest(harness);
 
 describe('sampling', () => {
   it('a sampler sees the initiator attributes at span start and can keep only overrides', async () => {

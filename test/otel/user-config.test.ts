@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprintToken } from 'aibridge-initiator-otel';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
-import { post, startGateway, startUpstream, type Running } from '../support/servers';
+import { gatewayUnderTest, post } from '../support/servers';
 
 const harness = createTestHarness({
   http: {
@@ -14,18 +14,8 @@ const harness = createTestHarness({
     },
   },
 });
-let upstream: Running;
-let gateway: Running;
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gateway = await startGateway(`${upstream.url}/provider`);
-});
+const gateway = gatewayUnderTest(harness);
 afterEach(() => harness.reset());
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-  await harness.shutdown();
-});
 
 describe('the gateway’s own HTTP instrumentation options', () => {
   it('cannot fill in or forge the initiator of an interception; its other attributes stay', async () => {

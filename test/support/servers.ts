@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import gatewayApp from '../fixtures/gateway-app.cjs';
@@ -51,4 +52,32 @@ export function postRaw(url: string, headers: http.OutgoingHttpHeaders): Promise
     req.on('error', reject);
     req.end('{}');
   });
+}
+
+/**
+ * A mock provider and the in-process fixture gateway in front of it, for the current test file:
+ * started before its tests, closed after them, with the harness shut down last. The upstream sits
+ * under a base path, as real providers do, so its own server span is no interception.
+ */
+export function gatewayUnderTest(
+  harness: { shutdown(): Promise<void> },
+  onInterception?: (req: http.IncomingMessage) => void,
+): { readonly url: string } {
+  let upstream: Running | undefined;
+  let gateway: Running | undefined;
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    gateway = await startGateway(`${upstream.url}/provider`, onInterception);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+    await harness.shutdown();
+  });
+  return {
+    get url() {
+      if (gateway === undefined) throw new Error('the gateway starts in beforeAll');
+      return gateway.url;
+    },
+  };
 }
