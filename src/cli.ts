@@ -72,6 +72,11 @@ async function main(): Promise<number> {
     process.stderr.write('no token on stdin\n');
     return 2;
   }
+  // "Bearer sk-…" or two tokens would hash to something no request ever sends.
+  if (/\s/.test(token)) {
+    process.stderr.write('the input holds whitespace: give the token alone (without "Bearer "), one per run\n');
+    return 2;
+  }
   const entry = { sha256: sha256Hex(token), initiator: options.initiator, ...(options.delegate && { delegate: true }) };
   process.stdout.write(`${JSON.stringify(entry)}\n`);
   process.stderr.write(`(fingerprint ${fingerprintToken(token)}, as the plugin reports this credential when no resolver knows it)\n`);

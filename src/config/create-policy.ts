@@ -2,7 +2,7 @@ import { credentialsFileResolver, CredentialsFileError } from '../identity/crede
 import { customResolver, loadResolverModule, ResolverModuleError, type CredentialResolver } from '../identity/custom-resolver';
 import { initiatorHeaderResolver } from '../identity/initiator-header';
 import { JwtConfigError, jwtResolver, type JwtOptions } from '../identity/jwt';
-import { checkHeaderName, compilePolicy, ConfigError, type InitiatorPolicy, type RuleLabels, type RuleOptions } from '../resolution/policy';
+import { checkHeaderName, compilePolicy, ConfigError, DEFAULT_RESOLVER_TIMEOUT_MS, type InitiatorPolicy, type RuleLabels, type RuleOptions } from '../resolution/policy';
 import type { Resolver } from '../resolution/resolver-types';
 
 /**
@@ -69,6 +69,7 @@ const noReport: Report = () => {};
  */
 export function createPolicy(options: InitiatorOptions = {}, labels: SettingLabels = OPTION_LABELS, report: Report = noReport): InitiatorPolicy {
   const resolvers: Resolver[] = [];
+  const timeout = options.resolverTimeoutMs ?? DEFAULT_RESOLVER_TIMEOUT_MS;
   try {
     if (options.initiatorHeader !== undefined) {
       resolvers.push(initiatorHeaderResolver(checkHeaderName(labels.initiatorHeader, options.initiatorHeader)));
@@ -88,9 +89,9 @@ export function createPolicy(options: InitiatorOptions = {}, labels: SettingLabe
     if (options.jwt !== undefined) resolvers.push(jwtFrom(options.jwt, labels));
     if (options.resolverModule !== undefined) {
       const specifier = options.resolverModule;
-      resolvers.push(customResolver(wrap(labels.resolverModule, ResolverModuleError, () => loadResolverModule(specifier)), 'module'));
+      resolvers.push(customResolver(wrap(labels.resolverModule, ResolverModuleError, () => loadResolverModule(specifier)), timeout, 'module'));
     }
-    for (const resolver of options.credentialResolvers ?? []) resolvers.push(customResolver(resolver));
+    for (const resolver of options.credentialResolvers ?? []) resolvers.push(customResolver(resolver, timeout));
     return compilePolicy(options, resolvers, labels);
   } catch (error) {
     for (const resolver of resolvers) resolver.close?.();

@@ -29,11 +29,13 @@ export function parseCredentialsFile(text: string, path: string): ReadonlyMap<st
   try {
     document = JSON.parse(text);
   } catch (error) {
-    return fail('not JSON', error instanceof Error ? error.message : String(error));
+    // The parser's message quotes the text around the fault, which may be a token: only its place is told.
+    const place = /line \d+ column \d+|position \d+/.exec(error instanceof Error ? error.message : '')?.[0];
+    return fail('not JSON', place === undefined ? 'cannot be parsed' : `cannot be parsed at ${place}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('top level', 'must be an object with a "credentials" array');
   const extra = Object.keys(document).filter((key) => key !== 'credentials');
-  if (extra.length > 0) fail('top level', `unknown key "${extra[0]}"`);
+  if (extra.length > 0) fail('top level', `${describeKey(extra[0]!)} (allowed: credentials)`);
   const list = (document as { credentials?: unknown }).credentials;
   if (!Array.isArray(list)) return fail('credentials', 'must be an array');
 
@@ -42,7 +44,7 @@ export function parseCredentialsFile(text: string, path: string): ReadonlyMap<st
     const where = `credentials[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return fail(where, 'must be an object');
     const unknown = Object.keys(entry).find((key) => !ENTRY_KEYS.has(key));
-    if (unknown !== undefined) fail(where, `unknown key "${unknown}" (allowed: sha256, initiator, delegate)`);
+    if (unknown !== undefined) fail(where, `${describeKey(unknown)} (allowed: sha256, initiator, delegate)`);
     const { sha256, initiator, delegate } = entry as Record<string, unknown>;
     if (typeof sha256 !== 'string' || !SHA256.test(sha256)) fail(`${where}.sha256`, 'must be 64 lowercase hex characters (sha256 of the token, never the token)');
     if (typeof initiator !== 'string' || !INITIATOR.test(initiator)) fail(`${where}.initiator`, 'must be a printable string of 1 to 256 characters without surrounding spaces');
@@ -51,6 +53,11 @@ export function parseCredentialsFile(text: string, path: string): ReadonlyMap<st
     entries.set(sha256 as string, { initiator: initiator as string, delegate: delegate === true });
   });
   return entries;
+}
+
+// A misplaced token may sit where a key belongs: only a key that looks like a misspelt word is named.
+function describeKey(key: string): string {
+  return /^[A-Za-z_]{1,24}$/.test(key) ? `unknown key "${key}"` : 'an unknown key (not shown: it may be a credential)';
 }
 
 /** Reads and validates the file; throws `CredentialsFileError` naming what is wrong. */
@@ -63,6 +70,13 @@ export function loadCredentialsFile(path: string): ReadonlyMap<string, Credentia
     throw new CredentialsFileError(`${path}: cannot be read (${code})`);
   }
   return parseCredentialsFile(text, path);
+}
+
+interface FileStatus {
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly size: number;
+  readonly ino: number;
 }
 
 /** How often the file is checked for changes. */
@@ -84,8 +98,10 @@ export interface CredentialsFileEvents {
  */
 export function credentialsFileResolver(path: string, events: CredentialsFileEvents = {}): Resolver {
   let entries = loadCredentialsFile(path);
-  const onChange = (current: { mtimeMs: number; size: number }, previous: { mtimeMs: number; size: number }): void => {
-    if (current.mtimeMs === previous.mtimeMs && current.size === previous.size) return;
+  const onChange = (current: FileStatus, previous: FileStatus): void => {
+    // ctime and inode catch rewrites that keep the size and restore the modification time (cp -p, rsync -t).
+    const same = current.mtimeMs === previous.mtimeMs && current.ctimeMs === previous.ctimeMs && current.size === previous.size && current.ino === previous.ino;
+    if (same) return;
     try {
       entries = loadCredentialsFile(path);
       events.onReload?.(entries.size);

@@ -30,9 +30,12 @@ const CACHE_CAPACITY = 10_000;
 
 /**
  * Wraps a custom resolver: only asked about requests with a credential, its answers (known or not)
- * reused per token for a minute, and one lookup at a time per token however many requests wait.
+ * reused per token for a minute (so they must depend on the credential alone), and one lookup at a
+ * time per token however many requests wait. A lookup that outlasts `timeoutMs` is given up on for
+ * this request and no longer shared, so a hung backend is asked again by the next request; if its
+ * answer comes after all, it is remembered.
  */
-export function customResolver(resolveCredential: CredentialResolver, name: ResolverName = 'custom'): Resolver {
+export function customResolver(resolveCredential: CredentialResolver, timeoutMs: number, name: ResolverName = 'custom'): Resolver {
   // Boxed, so that a remembered "not known" is told apart from a miss.
   const answers = new BoundedCache<string, { readonly initiator: unknown }>(CACHE_CAPACITY);
   const inFlight = new Map<string, Promise<ResolverAnswer>>();
@@ -55,16 +58,26 @@ export function customResolver(resolveCredential: CredentialResolver, name: Reso
         answers.set(token, { initiator: answer }, Date.now() + CUSTOM_ANSWER_TTL_MS);
         return toAnswer(answer);
       }
-      const settled = Promise.resolve(answer).then(
-        (initiator) => {
+      const lookup = Promise.resolve(answer).then(
+        (initiator): ResolverAnswer => {
           answers.set(token, { initiator }, Date.now() + CUSTOM_ANSWER_TTL_MS);
           return toAnswer(initiator);
         },
-        () => ({ failure: 'error' }),
+        (): ResolverAnswer => ({ failure: 'error' }),
       );
-      inFlight.set(token, settled);
-      void settled.finally(() => inFlight.delete(token));
-      return settled;
+      const bounded = new Promise<ResolverAnswer>((resolve) => {
+        const timer = setTimeout(() => resolve({ failure: 'timeout' }), timeoutMs);
+        void lookup.then((settled) => {
+          clearTimeout(timer);
+          resolve(settled);
+        });
+      });
+      // Shared only while it may still answer, and only up to the cache's size.
+      if (inFlight.size < CACHE_CAPACITY) {
+        inFlight.set(token, bounded);
+        void bounded.then(() => inFlight.delete(token));
+      }
+      return bounded;
     },
   };
 }

@@ -52,6 +52,8 @@ type Verdict = Identity | ResolverFailure;
  */
 export function jwtResolver(options: JwtOptions): Resolver {
   const key = verificationKey(options);
+  const algorithms = allowedAlgorithms(key);
+  const fromJwks = options.jwksUrl !== undefined;
   const claim = options.claim ?? 'sub';
   const verdicts = new BoundedCache<string, Verdict>(CACHE_CAPACITY);
 
@@ -60,6 +62,7 @@ export function jwtResolver(options: JwtOptions): Resolver {
       const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
         ...(options.issuer !== undefined && { issuer: options.issuer }),
         ...(options.audience !== undefined && { audience: options.audience }),
+        ...(algorithms !== undefined && { algorithms }),
       });
       const initiator = payload[claim];
       if (typeof initiator !== 'string' || initiator === '' || initiator.length > 256) {
@@ -71,7 +74,7 @@ export function jwtResolver(options: JwtOptions): Resolver {
       verdicts.set(token, identity, typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() + NO_EXPIRY_TTL_MS);
       return identity;
     } catch (error) {
-      const failure = { failure: reasonOf(error) };
+      const failure = { failure: reasonOf(error, fromJwks) };
       // A key set that could not be fetched may be back in a moment; every other reason lasts.
       if (failure.failure !== 'jwks_unavailable') verdicts.set(token, failure, Date.now() + FAILURE_TTL_MS);
       return failure;
@@ -122,17 +125,41 @@ function verificationKey(options: JwtOptions): JWTVerifyGetKey | KeyObject | Uin
   return new TextEncoder().encode(secret);
 }
 
+/**
+ * The algorithms a configured key may verify: a token must not choose how it is checked (an HMAC
+ * "signed" with a public key, `none`). A key set's keys carry their own algorithm.
+ */
+function allowedAlgorithms(key: JWTVerifyGetKey | KeyObject | Uint8Array): string[] | undefined {
+  if (key instanceof Uint8Array) return ['HS256', 'HS384', 'HS512'];
+  if (typeof key === 'function') return undefined;
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+    case 'rsa-pss':
+      return ['PS256', 'PS384', 'PS512'];
+    case 'ec':
+      return ['ES256', 'ES384', 'ES512'];
+    case 'ed25519':
+    case 'ed448':
+      return ['EdDSA', 'Ed25519'];
+    default:
+      return [];
+  }
+}
+
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** A short, bounded reason for a failed verification: never the token, never the library's message. */
-function reasonOf(error: unknown): string {
+function reasonOf(error: unknown, fromJwks: boolean): string {
   if (error instanceof errors.JWTExpired) return 'expired';
   if (error instanceof errors.JWTClaimValidationFailed) return 'invalid_claims';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'invalid_signature';
   if (error instanceof errors.JWKSNoMatchingKey) return 'unknown_key';
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error instanceof TypeError) return 'jwks_unavailable';
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return 'jwks_unavailable';
+  // fetch fails with a TypeError; elsewhere a TypeError is a key the token cannot use.
+  if (error instanceof TypeError) return fromJwks ? 'jwks_unavailable' : 'algorithm_not_allowed';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) return 'malformed';
   return 'unverifiable';

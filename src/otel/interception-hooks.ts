@@ -1,6 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Attributes, Span, TimeInput } from '@opentelemetry/api';
-import { hrTime } from '@opentelemetry/core';
+import type { Attributes, Span } from '@opentelemetry/api';
 import { detectClient } from '../resolution/clients';
 import type { InitiatorPolicy } from '../resolution/policy';
 import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-initiator';
@@ -17,6 +16,7 @@ import {
   resolverErrorMetricAttributes,
 } from './attributes';
 import { reportFault } from './guard';
+import { holdEndUntil } from './hold-end';
 import type { Instruments } from './instruments';
 import { registerSpan, type InterceptionState } from './span-registry';
 import { EVENT_INITIATOR_OVERRIDE, EVENT_INITIATOR_OVERRIDE_REJECTED } from './semconv';
@@ -27,6 +27,18 @@ interface Interception extends InterceptionState {
   readonly startedAt: number;
   /** Settles with the Resolution when a resolver had to wait; undefined when it was known at once. */
   readonly settled: Promise<Resolution> | undefined;
+}
+
+// Resolutions still waiting on a resolver, so that an exit can let them finish first.
+const unsettled = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once every resolution that is waiting now has settled and what depends on it (span
+ * attributes and ends, metric points) has run. Bounded by the resolver timeout.
+ */
+export async function pendingResolutionsSettled(): Promise<void> {
+  await Promise.allSettled([...unsettled]);
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** What the start hook returns for requests that are not interceptions. */
@@ -84,6 +96,9 @@ export class InterceptionHooks {
         ),
       };
       this.#pending.set(request, interception);
+      const settled = interception.settled!;
+      unsettled.add(settled);
+      void settled.finally(() => unsettled.delete(settled));
       return pendingSpanAttributes(detectClient(request.headers), provider);
     } catch (error) {
       reportFault('resolving the initiator', error);
@@ -145,20 +160,4 @@ function annotateLate(span: Span, resolution: Resolution, provider: Provider): v
   } catch (error) {
     reportFault('annotating the interception span', error);
   }
-}
-
-/**
- * Keeps the span open until the Resolution is known, so it is exported with its final attributes.
- * The end time stays the one the instrumentation asked for; the response itself is never held.
- */
-function holdEndUntil(span: Span, settled: Promise<unknown>): void {
-  let requested: { endTime: TimeInput } | undefined;
-  const held = span as Span & { end: Span['end'] };
-  held.end = (endTime) => {
-    requested = { endTime: endTime ?? hrTime() };
-  };
-  void settled.then(() => {
-    delete (held as { end?: unknown }).end;
-    if (requested !== undefined) span.end(requested.endTime);
-  });
 }

@@ -4,6 +4,8 @@ import type { Resolution } from '../resolution/types';
 /** An interception as its spans share it: the Resolution, once known. */
 export interface InterceptionState {
   resolution: Resolution | undefined;
+  /** Settles when the Resolution is known, while a resolver is still working. */
+  readonly settled: Promise<unknown> | undefined;
 }
 
 // Keyed by span object so entries go with their spans; shared by the hooks (which register the

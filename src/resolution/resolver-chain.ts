@@ -75,8 +75,8 @@ const TIMED_OUT = Symbol('timed out');
 
 function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | typeof TIMED_OUT> {
   return new Promise((resolve, reject) => {
+    // Referenced: whoever awaits the resolution (a shutdown flush, a script) gets its answer.
     const timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, deadline - Date.now()));
-    timer.unref();
     promise.then(
       (value) => {
         clearTimeout(timer);

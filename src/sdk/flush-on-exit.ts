@@ -1,5 +1,6 @@
 import { metrics, trace } from '@opentelemetry/api';
 import { pluginDiag } from '../otel/guard';
+import { pendingResolutionsSettled } from '../otel/interception-hooks';
 
 /** How long the plugin may hold up an exit to export what it has. */
 export const FLUSH_TIMEOUT_MS = 5_000;
@@ -10,8 +11,12 @@ interface Flushable {
   forceFlush?: () => Promise<void>;
 }
 
-/** Exports everything the global providers hold, without shutting them down. */
+/**
+ * Exports everything the global providers hold, without shutting them down, once interceptions
+ * still waiting on a resolver have their final attributes and metric points.
+ */
 export async function flushProviders(): Promise<void> {
+  await pendingResolutionsSettled();
   const tracerProvider = trace.getTracerProvider() as Flushable & { getDelegate?: () => Flushable };
   const tracer = tracerProvider.getDelegate?.() ?? tracerProvider;
   const meter = metrics.getMeterProvider() as Flushable;
@@ -87,7 +92,8 @@ function deferExitUntil(flushing: Promise<void>): void {
  */
 export function flushOnExit(shutdown: () => Promise<void>): void {
   let shutDown: Promise<void> | undefined;
-  const shutdownOnce = (): Promise<void> => (shutDown ??= bounded(shutdown(), 'telemetry shutdown'));
+  const shutdownOnce = (): Promise<void> =>
+    (shutDown ??= bounded(pendingResolutionsSettled().then(shutdown), 'telemetry shutdown'));
   let flushing: Promise<void> | undefined;
 
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -139,3 +139,34 @@ describe('an unreachable JWKS endpoint', () => {
     }
   });
 });
+
+describe('JWT identities and delegation', () => {
+  it('a verified JWT whose subject is a trusted initiator may delegate; a forged one claiming it may not', async () => {
+    const policy = createPolicy({ jwt: { jwksUrl: jwks.jwksUrl, issuer: ISSUER, audience: AUDIENCE }, trustedInitiators: ['svc-coder-agents'] });
+    const headers = (token: string) => ({ 'user-agent': 'coder-agents/2.24.1', authorization: `Bearer ${token}`, 'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301' });
+    const genuine = await resolveInitiator(headers(await jwks.sign({ sub: 'svc-coder-agents' })), policy);
+    expect(genuine).toMatchObject({ override: true, credentialInitiator: 'svc-coder-agents' });
+    const forged = await jwks.forge({ sub: 'svc-coder-agents' });
+    const refused = await resolveInitiator(headers(forged), policy);
+    expect(refused).toMatchObject({ override: false, credentialInitiator: fingerprintToken(forged), rejection: { reason: 'credential_not_trusted' } });
+    expect(refused.resolverErrors).toEqual([{ resolver: 'jwt', reason: 'invalid_signature' }]);
+  });
+
+  it('a token cannot choose how it is checked: an HMAC made with the public key, or no signature at all', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'aibridge-alg-')), 'public.pem');
+    writeFileSync(keyFile, pem);
+    const policy = createPolicy({ jwt: { publicKeyFile: keyFile } });
+    const genuine = await new SignJWT({ sub: 'jo' }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+    const confused = await new SignJWT({ sub: 'mallory' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(pem));
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"mallory"}').toString('base64url')}.`;
+    expect((await resolveInitiator({ authorization: `Bearer ${genuine}` }, policy)).initiator).toBe('jo');
+    for (const token of [confused, unsigned]) {
+      const resolution = await resolveInitiator({ authorization: `Bearer ${token}` }, policy);
+      expect(resolution.initiator).toBe(fingerprintToken(token));
+      expect(resolution.resolverErrors).toHaveLength(1);
+      expect(resolution.resolverErrors[0]?.reason).toMatch(/^(algorithm_not_allowed|malformed)$/);
+    }
+  });
+});
