@@ -5,7 +5,7 @@ import { credentialsJson, replaceFile, writeCredentialsFile } from '../support/c
 import { ALICE_TOKEN, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
 import { otlpEnv, spawnGateway, type GatewayProcess } from '../support/gateway-process';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
-import { post, startUpstream, type Running } from '../support/servers';
+import { post, postRaw, startUpstream, type Running } from '../support/servers';
 
 let upstream: Running;
 let receiver: OtlpReceiver;
@@ -78,6 +78,16 @@ describe('a credentials file, rewritten while the gateway runs', () => {
   });
 });
 
+describe('a gateway with a credentials file', () => {
+  it('still ends on its own: watching the file does not keep the process alive', async () => {
+    const path = writeCredentialsFile([{ token: SERVICE_TOKEN, initiator: 'svc-coder-agents', delegate: true }]);
+    const spawned = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ AIBRIDGE_CREDENTIALS_FILE: path, GATEWAY_EXIT_AFTER: '1' }) });
+    const gateway = await spawned.started;
+    await post(`${gateway.url}/v1/messages`, agents(SERVICE_TOKEN));
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('a resolver module', () => {
   it('that throws: the request is served, the fingerprint stands, the failure is recorded and counted without the token', async () => {
     const gateway = await start({ AIBRIDGE_RESOLVER_MODULE: './test/fixtures/resolvers/throws.cjs' });
@@ -87,6 +97,26 @@ describe('a resolver module', () => {
     await stop(gateway);
     expect(receiver.counter('aibridge.initiator.resolver.errors', { resolver: 'module', reason: 'error' })).toBe(1);
     expect([...receiver.rawBodies, gateway.output().stderr, gateway.output().stdout].join('\n')).not.toContain(SERVICE_TOKEN);
+  });
+
+  it('that hangs once: the next request asks it again and gets its answer', async () => {
+    const gateway = await start({ AIBRIDGE_RESOLVER_MODULE: './test/fixtures/resolvers/hangs-once.cjs', AIBRIDGE_RESOLVER_TIMEOUT_MS: '200' });
+    expect((await interception(gateway, agents(SERVICE_TOKEN))).span.attributes['initiator.credential.error']).toBe('module_timeout');
+    const second = await interception(gateway, agents(SERVICE_TOKEN));
+    expect(second.span.attributes['initiator.credential_id']).toBe('recovered-user');
+    expect(second.span.attributes['initiator.credential.error']).toBeUndefined();
+    await stop(gateway);
+  });
+
+  it('that is slow: a SIGTERM right after the response still exports the final span and metrics', async () => {
+    const gateway = await start({ AIBRIDGE_RESOLVER_MODULE: './test/fixtures/resolvers/slow.cjs' });
+    const { status } = await post(`${gateway.url}/v1/messages`, agents(SERVICE_TOKEN));
+    expect(status).toBe(200);
+    await stop(gateway);
+    const spans = receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.attributes['initiator.credential_id']).toBe(`slow-${fingerprintToken(SERVICE_TOKEN)}`);
+    expect(receiver.counter('aibridge.interceptions')).toBe(1);
   });
 
   it('that hangs: the response is not held, and the span ends with the timeout recorded', async () => {
@@ -120,10 +150,20 @@ describe('an auth proxy header', () => {
     expect(named.span.attributes).toMatchObject({ 'enduser.id': 'jane@example.com', 'initiator.source': 'credential' });
     const bad = await interception(gateway, { 'user-agent': 'claude-cli/1.0', 'x-auth-request-user': 'x'.repeat(300), 'x-api-key': ALICE_TOKEN });
     expect(bad.span.attributes).toMatchObject({ 'enduser.id': fingerprintToken(ALICE_TOKEN), 'initiator.credential.error': 'initiator_header_invalid' });
+    const repeated = await interceptionRaw(gateway, { 'user-agent': 'claude-cli/1.0', 'x-auth-request-user': ['svc-coder-agents', 'jane@example.com'], 'x-api-key': ALICE_TOKEN });
+    expect(repeated.attributes['initiator.credential.error']).toBe('initiator_header_invalid');
     await stop(gateway);
-    expect(receiver.counter('aibridge.initiator.resolver.errors', { resolver: 'initiator_header', reason: 'invalid' })).toBe(1);
+    expect(receiver.counter('aibridge.initiator.resolver.errors', { resolver: 'initiator_header', reason: 'invalid' })).toBe(2);
   });
 });
+
+/** Like `interception`, with headers sent as given, repeats included. */
+async function interceptionRaw(gateway: GatewayProcess, headers: Record<string, string | string[]>) {
+  const before = receiver.spans.length;
+  await postRaw(`${gateway.url}/v1/messages`, headers);
+  await waitUntil(() => receiver.spans.slice(before).some((s) => s.attributes['initiator.override'] !== undefined));
+  return receiver.spans.slice(before).find((s) => s.attributes['initiator.override'] !== undefined)!;
+}
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 6_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

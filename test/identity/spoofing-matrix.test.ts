@@ -56,7 +56,8 @@ for (const client of Object.keys(CLIENTS) as Client[])
 
 beforeAll(async () => {
   jwks = await startJwks();
-  forgedJwt = await jwks.forge({ sub: 'mallory' });
+  // Claims the delegating identity, signed with a key the endpoint does not serve.
+  forgedJwt = await jwks.forge({ sub: 'svc-coder-agents' });
   harness = createTestHarness({
     credentialsFile: writeCredentialsFile([
       { token: SERVICE_TOKEN, initiator: 'svc-coder-agents', delegate: true },
