@@ -120,14 +120,14 @@ describe('a resolver module', () => {
   });
 
   it('that hangs: the response is not held, and the span ends with the timeout recorded', async () => {
-    const gateway = await start({ AIBRIDGE_RESOLVER_MODULE: './test/fixtures/resolvers/hangs.cjs', AIBRIDGE_RESOLVER_TIMEOUT_MS: '300' });
+    const gateway = await start({ AIBRIDGE_RESOLVER_MODULE: './test/fixtures/resolvers/hangs.cjs', AIBRIDGE_RESOLVER_TIMEOUT_MS: '1500' });
     const { span, status, elapsedMs } = await interception(gateway, agents(SERVICE_TOKEN));
     expect(status).toBe(200);
     // The mock upstream answers at once: a held request would take the whole timeout.
-    expect(elapsedMs).toBeLessThan(250);
+    expect(elapsedMs).toBeLessThan(1000);
     expect(span.attributes).toMatchObject({ 'initiator.credential_id': fingerprintToken(SERVICE_TOKEN), 'initiator.credential.error': 'module_timeout' });
     // The span keeps the time the response ended, not the time the resolver gave up.
-    expect(span.durationMs).toBeLessThan(250);
+    expect(span.durationMs).toBeLessThan(1000);
     await stop(gateway);
     expect(receiver.counter('aibridge.initiator.resolver.errors', { resolver: 'module', reason: 'timeout' })).toBe(1);
   });

@@ -6,7 +6,7 @@ import { gatewayUnderTest, post } from '../support/servers';
 
 // A directory lookup that answers well after the mock provider has.
 const harness = createTestHarness({
-  credentialResolvers: [() => new Promise((resolve) => setTimeout(() => resolve('svc-coder-agents'), 150))],
+  credentialResolvers: [() => new Promise((resolve) => setTimeout(() => resolve('svc-coder-agents'), 800))],
   trustedInitiators: ['svc-coder-agents'],
 });
 const gateway = gatewayUnderTest(harness);
@@ -18,20 +18,20 @@ describe('a resolver that answers after the response', () => {
     const { status } = await post(`${gateway.url}/v1/messages`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A });
     const responded = performance.now() - started;
     expect(status).toBe(200);
-    expect(responded).toBeLessThan(140);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(responded).toBeLessThan(600);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const [server] = harness.interceptionSpans();
     expect(server?.attributes).toMatchObject({ 'enduser.id': OWNER_A, 'initiator.credential_id': 'svc-coder-agents', 'initiator.override': true });
     expect(server?.events.map((e) => e.name)).toEqual(['initiator.override']);
     const durationMs = server!.duration[0] * 1e3 + server!.duration[1] / 1e6;
-    expect(durationMs).toBeLessThan(140);
+    expect(durationMs).toBeLessThan(600);
     const child = harness.finishedSpans().find((s) => s.kind === SpanKind.CLIENT && s.parentSpanContext?.spanId === server?.spanContext().spanId);
     expect(child?.attributes['enduser.id']).toBe(OWNER_A);
   });
 
   it('the metrics carry the final values', async () => {
     await post(`${gateway.url}/v1/messages`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer sk-another-${Date.now()}`, 'x-coder-owner-id': OWNER_A });
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': true, 'initiator.source': 'owner_header' })).toBe(1);
   });
 });
