@@ -1,11 +1,29 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// A fresh record for the secret scan, shared by every worker of this run (see test/secret-scan).
+process.env.SCAN_DIR ??= mkdtempSync(join(tmpdir(), 'aibridge-secret-scan-'));
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Each file patches http in its own process: instrumentations must not leak across files.
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    setupFiles: ['test/support/scan-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/secret-scan/**'], sequence: { groupOrder: 1 } },
+      },
+      {
+        // Reads what the whole suite recorded, so it runs once everything else has (group 0 would
+        // mean "no order" to vitest, hence 1 and 2).
+        extends: true,
+        test: { name: 'secret-scan', include: ['test/secret-scan/**/*.test.ts'], sequence: { groupOrder: 2 } },
+      },
+    ],
   },
 });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintToken } from 'aibridge-initiator-otel';
 import { ALICE, BOB, CALLS, MALLORY, OWNERS, SERVICE_ACCOUNT } from '../../src/demo/traffic';
 import { freePort, REPO_ROOT } from '../support/gateway-process';
+import { recordOutput } from '../support/scan';
 
 /** The rows of the Markdown table that follows `heading` in the output. */
 function tableAfter(output: string, heading: string): string[][] {
@@ -30,6 +31,7 @@ beforeAll(async () => {
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   exitCode = await new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  recordOutput('process', output);
 }, 90_000);
 
 describe('npm start -- --once', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { otlpEnv, spawnGateway } from '../support/gateway-process';
+import { registerSecret } from '../support/scan';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
 import { startUpstream, type Running } from '../support/servers';
 import { EXPECTED, sendTraffic } from '../support/traffic';
@@ -27,7 +28,7 @@ describe('start-up', () => {
     writeFileSync(join(dir, name), text);
     return join(dir, name);
   };
-  const SECRET = 'a-jwt-secret-that-must-never-be-printed-0123';
+  const SECRET = registerSecret('a-jwt-secret-that-must-never-be-printed-0123');
 
   it.each([
     ['a malformed list', { AIBRIDGE_OWNER_TRUSTED_INITIATORS: 'key-a,,key-b' }, 'AIBRIDGE_OWNER_TRUSTED_INITIATORS: entry 2'],

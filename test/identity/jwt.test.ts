@@ -9,6 +9,7 @@ import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
 import { createPolicy, fingerprintToken, resolveInitiator } from 'aibridge-initiator-otel';
 import { createTestHarness, type TestHarness } from 'aibridge-initiator-otel/testing';
 import { AUDIENCE, ISSUER, startJwks, type Jwks } from '../support/jwks';
+import { registerSecret } from '../support/scan';
 import { gatewayUnderTest, post } from '../support/servers';
 
 const startAttributes: Attributes[] = [];
@@ -66,7 +67,7 @@ describe('JWT bearer tokens, verified against a JWKS endpoint', () => {
 
   it('leaves tokens that are not JWTs, and JWTs sent as X-Api-Key, to the fingerprint without an error', async () => {
     const jwt = await jwks.sign({ sub: 'alice' });
-    for (const [token, header] of [['sk-plain-api-key-0001', 'authorization'], [jwt, 'x-api-key']] as const) {
+    for (const [token, header] of [[registerSecret('sk-plain-api-key-0001'), 'authorization'], [jwt, 'x-api-key']] as const) {
       harness.reset();
       const span = await interceptionWith(token, header);
       expect(span.attributes['enduser.id']).toBe(fingerprintToken(token));
@@ -117,7 +118,7 @@ describe('other JWT key sources', () => {
   });
 
   it('a shared secret', async () => {
-    const secret = 'a-shared-secret-of-at-least-32-characters!';
+    const secret = registerSecret('a-shared-secret-of-at-least-32-characters!');
     const policy = createPolicy({ jwt: { secret } });
     const good = await new SignJWT({ sub: 'hank' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
     const bad = await new SignJWT({ sub: 'hank' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(`${secret}-not`));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintToken, type RejectionReason } from 'aibridge-initiator-otel';
 import { createTestHarness, type TestHarness } from 'aibridge-initiator-otel/testing';
 import { writeCredentialsFile } from '../support/credentials-file';
+import { registerSecret } from '../support/scan';
 import { ALICE_TOKEN, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
 import { AUDIENCE, ISSUER, startJwks, type Jwks } from '../support/jwks';
 import { postRaw, startGateway, startUpstream, type Running } from '../support/servers';
@@ -14,7 +15,7 @@ const CLIENTS = {
 } as const;
 type Client = keyof typeof CLIENTS;
 
-const UNKNOWN_TOKEN = 'sk-nobody-knows-this-key-5e4d3c2b1a';
+const UNKNOWN_TOKEN = registerSecret('sk-nobody-knows-this-key-5e4d3c2b1a');
 type Credential = 'trusted delegator' | 'ordinary user' | 'unknown' | 'none' | 'invalid JWT';
 type Owner = 'valid' | 'invalid' | 'absent';
 

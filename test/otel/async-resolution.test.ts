@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SpanKind } from '@opentelemetry/api';
 import { createTestHarness } from 'aibridge-initiator-otel/testing';
 import { CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
+import { registerSecret } from '../support/scan';
 import { gatewayUnderTest, post } from '../support/servers';
 
 // A directory lookup that answers well after the mock provider has.
@@ -30,7 +31,7 @@ describe('a resolver that answers after the response', () => {
   });
 
   it('the metrics carry the final values', async () => {
-    await post(`${gateway.url}/v1/messages`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer sk-another-${Date.now()}`, 'x-coder-owner-id': OWNER_A });
+    await post(`${gateway.url}/v1/messages`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${registerSecret(`sk-another-${Date.now()}`)}`, 'x-coder-owner-id': OWNER_A });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': true, 'initiator.source': 'owner_header' })).toBe(1);
   });

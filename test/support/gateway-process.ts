@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { recordOutput } from './scan';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -57,7 +58,10 @@ export function spawnGateway({ entry, preload, env = {} }: SpawnOptions): {
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('exit', (code, signal) => {
+      recordOutput('process', `${stdout}\n${stderr}`);
+      resolve({ code, signal });
+    }),
   );
   const started = new Promise<GatewayProcess>((resolve, reject) => {
     const onData = () => {

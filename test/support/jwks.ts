@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { registerSecret } from './scan';
 import { listen, type Running } from './servers';
 
 export const ISSUER = 'https://idp.test.example';
@@ -38,8 +39,8 @@ export async function startJwks(): Promise<Jwks> {
   return {
     ...running,
     jwksUrl: `${running.url}/.well-known/jwks.json`,
-    sign: (claims, options) => signWith(served.privateKey, claims, options),
-    forge: (claims) => signWith(stranger.privateKey, claims),
+    sign: async (claims, options) => registerSecret(await signWith(served.privateKey, claims, options)),
+    forge: async (claims) => registerSecret(await signWith(stranger.privateKey, claims)),
     fetches: () => fetches,
   };
 }

@@ -1,4 +1,5 @@
 import { Collector, type AttributeValue, type CollectedSpan } from '../../src/demo/collector';
+import { recordOutput } from './scan';
 
 export type ReceivedSpan = CollectedSpan;
 
@@ -25,6 +26,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         .latestPoints()
         .filter((p) => p.metric === metric && Object.entries(match).every(([k, v]) => p.attributes[k] === v))
         .reduce((sum, p) => sum + p.value, 0),
-    close: () => collector.close(),
+    close: () => {
+      recordOutput('otlp', collector.rawBodies.join('\n'));
+      return collector.close();
+    },
   };
 }

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { fingerprintToken, sha256Hex } from 'aibridge-initiator-otel';
 import { SERVICE_TOKEN } from '../support/fixtures';
 import { REPO_ROOT } from '../support/gateway-process';
+import { recordOutput } from '../support/scan';
 
 function cli(args: string[], stdin: string) {
   const run = spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: REPO_ROOT, input: stdin, encoding: 'utf8' });
+  recordOutput('process', `${run.stdout}\n${run.stderr}`);
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

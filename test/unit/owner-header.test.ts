@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy, fingerprintToken, isCanonicalUuidV4, resolveInitiator } from 'aibridge-initiator-otel';
-import { CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
+import { CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN, SOMEONE_ELSE_TOKEN } from '../support/fixtures';
 
 const SERVICE_ID = fingerprintToken(SERVICE_TOKEN);
 
@@ -91,10 +91,10 @@ describe('owner header: credential_not_trusted', () => {
   });
 
   it('rejects it for any other credential', async () => {
-    const headers = { ...coderAgents(OWNER_A), authorization: 'Bearer sk-someone-else' };
+    const headers = { ...coderAgents(OWNER_A), authorization: `Bearer ${SOMEONE_ELSE_TOKEN}` };
     const resolution = (await resolveInitiator(headers, policy));
     expect(resolution.rejection?.reason).toBe('credential_not_trusted');
-    expect(resolution.initiator).toBe(fingerprintToken('sk-someone-else'));
+    expect(resolution.initiator).toBe(fingerprintToken(SOMEONE_ELSE_TOKEN));
   });
 
   it('rejects it when there is no credential at all', async () => {
