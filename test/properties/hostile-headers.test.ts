@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { createPolicy } from '../../src/config/create-policy';
+import { fingerprintToken } from '../../src/resolution/credential';
+import { resolveFromRecord } from '../../src/resolution/resolve-initiator';
+import {
+  interceptionMetricAttributes,
+  interceptionSpanAttributes,
+  overrideEventAttributes,
+  rejectionEventAttributes,
+  rejectionMetricAttributes,
+} from '../../src/otel/attributes';
+import type { Resolution } from '../../src/resolution/types';
+import { anyCase, ownerValue, token, userAgent } from './arbitraries';
+
+// Seeded, so a failure names a case anyone can replay; PROPERTY_RUNS raises the count for soaks.
+const SEED = Number(process.env.PROPERTY_SEED ?? 20261128);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 100_000);
+const TRUSTED = fingerprintToken('sk-svc-property-test-token-0001');
+const CANONICAL_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const policies = { open: createPolicy(), restricted: createPolicy({ trustedInitiators: [TRUSTED] }) };
+
+const request = fc.record({
+  ownerName: anyCase('x-coder-owner-id'),
+  secondOwnerName: fc.option(anyCase('x-coder-owner-id'), { nil: undefined }),
+  owner: fc.option(ownerValue, { nil: undefined, freq: 5 }),
+  secondOwner: ownerValue,
+  userAgentName: anyCase('user-agent'),
+  userAgent,
+  credential: fc.option(fc.tuple(fc.constantFrom('authorization', 'x-api-key', 'Authorization', 'X-API-KEY'), token), { nil: undefined }),
+  restricted: fc.boolean(),
+});
+type Request = typeof request extends fc.Arbitrary<infer R> ? R : never;
+
+/** Headers as a client sent them, lowercased and joined or listed as Node would keep them. */
+function nodeHeaders(r: Request): { headers: Record<string, string | string[]>; ownerValues: string[] } {
+  const ownerValues: string[] = [];
+  const add = (value: string | string[] | undefined) => {
+    if (value === undefined) return;
+    for (const v of typeof value === 'string' ? [value] : value) ownerValues.push(v);
+  };
+  add(r.owner);
+  if (r.secondOwnerName !== undefined && r.owner !== undefined) add(r.secondOwner);
+  const headers: Record<string, string | string[]> = { 'user-agent': r.userAgent };
+  if (ownerValues.length === 1) headers['x-coder-owner-id'] = ownerValues[0]!;
+  else if (ownerValues.length > 1) headers['x-coder-owner-id'] = ownerValues;
+  if (r.credential !== undefined) {
+    const [name, value] = r.credential;
+    headers[name.toLowerCase()] = name.toLowerCase() === 'authorization' ? `Bearer ${value}` : value;
+  }
+  return { headers, ownerValues };
+}
+
+/** The contract, written independently of the implementation. */
+function shouldOverride(r: Request, ownerValues: readonly string[], credentialInitiator: string | undefined): boolean {
+  if (ownerValues.length !== 1) return false;
+  if (!r.userAgent.toLowerCase().startsWith('coder-agents/')) return false;
+  const value = ownerValues[0]!;
+  if (!CANONICAL_V4.test(value)) return false;
+  if (r.restricted && credentialInitiator !== TRUSTED) return false;
+  return true;
+}
+
+function everythingExported(resolution: Resolution): unknown[] {
+  const attributes = [interceptionSpanAttributes(resolution, 'openai'), interceptionMetricAttributes(resolution, 'openai', 200)];
+  if (resolution.override) attributes.push(overrideEventAttributes(resolution));
+  if (resolution.rejection !== undefined) attributes.push(rejectionEventAttributes(resolution.rejection), rejectionMetricAttributes(resolution.rejection, resolution.client));
+  return attributes.flatMap((set) => Object.values(set));
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+describe(`hostile headers (${RUNS} cases, seed ${SEED})`, () => {
+  it('never throw, apply the override exactly when the rules say, and never echo an invalid value', () => {
+    const logged: string[] = [];
+    diag.setLogger({ error: (...a) => logged.push(a.join(' ')), warn: (...a) => logged.push(a.join(' ')), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+    try {
+      fc.assert(
+        fc.property(request, (r) => {
+          const { headers, ownerValues } = nodeHeaders(r);
+          const resolution = resolveFromRecord(headers, r.restricted ? policies.restricted : policies.open);
+          if (resolution instanceof Promise) return fail('no resolver here may wait');
+          const credentialInitiator = resolution.credentialInitiator;
+          const expected = shouldOverride(r, ownerValues, credentialInitiator);
+          // Plain checks, not expect(): a hundred thousand cases must stay quick.
+          if (resolution.override !== expected) return fail(`override ${resolution.override}, the rules say ${expected}`);
+          const initiator = expected ? ownerValues[0]!.toLowerCase() : credentialInitiator;
+          if (resolution.initiator !== initiator) return fail(`initiator ${resolution.initiator}, expected ${initiator}`);
+          if ((resolution.rejection !== undefined) !== (ownerValues.length > 0 && !expected)) return fail('a present header neither applied nor rejected');
+          const exported = everythingExported(resolution).filter((v): v is string => typeof v === 'string');
+          if (exported.some((v) => v.length > 256)) return fail('an attribute value over 256 characters');
+          if (!expected) {
+            for (const raw of ownerValues) {
+              if (raw.length < 8) continue;
+              if (exported.some((v) => v.includes(raw))) return fail('an invalid owner value reached an attribute');
+              if (logged.some((line) => line.includes(raw))) return fail('an invalid owner value reached a log');
+            }
+          }
+          return true;
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+    } finally {
+      diag.disable();
+    }
+  }, 120_000);
+});
