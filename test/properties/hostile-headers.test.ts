@@ -3,6 +3,7 @@ import { describe, it } from 'vitest';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { createPolicy } from '../../src/config/create-policy';
 import { fingerprintToken } from '../../src/resolution/credential';
+import { toHeaderRecord } from '../../src/resolution/headers';
 import { resolveFromRecord } from '../../src/resolution/resolve-initiator';
 import {
   interceptionMetricAttributes,
@@ -33,21 +34,22 @@ const request = fc.record({
 });
 type Request = typeof request extends fc.Arbitrary<infer R> ? R : never;
 
-/** Headers as a client sent them, lowercased and joined or listed as Node would keep them. */
-function nodeHeaders(r: Request): { headers: Record<string, string | string[]>; ownerValues: string[] } {
+/**
+ * Headers as a caller hands them over: names in any case, a header possibly given twice under two
+ * spellings, values possibly lists. Returns them with every owner value the contract sees.
+ */
+function rawHeaders(r: Request): { headers: Record<string, string | string[]>; ownerValues: string[] } {
+  const headers: Record<string, string | string[]> = { [r.userAgentName]: r.userAgent };
   const ownerValues: string[] = [];
-  const add = (value: string | string[] | undefined) => {
-    if (value === undefined) return;
-    for (const v of typeof value === 'string' ? [value] : value) ownerValues.push(v);
+  const addOwner = (name: string, value: string | string[]) => {
+    headers[name] = value;
+    ownerValues.push(...(typeof value === 'string' ? [value] : value));
   };
-  add(r.owner);
-  if (r.secondOwnerName !== undefined && r.owner !== undefined) add(r.secondOwner);
-  const headers: Record<string, string | string[]> = { 'user-agent': r.userAgent };
-  if (ownerValues.length === 1) headers['x-coder-owner-id'] = ownerValues[0]!;
-  else if (ownerValues.length > 1) headers['x-coder-owner-id'] = ownerValues;
+  if (r.owner !== undefined) addOwner(r.ownerName, r.owner);
+  if (r.owner !== undefined && r.secondOwnerName !== undefined && r.secondOwnerName !== r.ownerName) addOwner(r.secondOwnerName, r.secondOwner);
   if (r.credential !== undefined) {
     const [name, value] = r.credential;
-    headers[name.toLowerCase()] = name.toLowerCase() === 'authorization' ? `Bearer ${value}` : value;
+    headers[name] = name.toLowerCase() === 'authorization' ? `Bearer ${value}` : value;
   }
   return { headers, ownerValues };
 }
@@ -80,8 +82,8 @@ describe(`hostile headers (${RUNS} cases, seed ${SEED})`, () => {
     try {
       fc.assert(
         fc.property(request, (r) => {
-          const { headers, ownerValues } = nodeHeaders(r);
-          const resolution = resolveFromRecord(headers, r.restricted ? policies.restricted : policies.open);
+          const { headers, ownerValues } = rawHeaders(r);
+          const resolution = resolveFromRecord(toHeaderRecord(headers), r.restricted ? policies.restricted : policies.open);
           if (resolution instanceof Promise) return fail('no resolver here may wait');
           const credentialInitiator = resolution.credentialInitiator;
           const expected = shouldOverride(r, ownerValues, credentialInitiator);
