@@ -22,6 +22,8 @@ export interface SpawnOptions {
   entry: 'gateway.cjs' | 'gateway.mjs';
   preload: '--require' | '--import';
   env?: Record<string, string>;
+  /** Extra Node options, e.g. --expose-gc. */
+  nodeArgs?: string[];
 }
 
 /** Base environment: everything goes to loopback, nothing to the machine's defaults. */
@@ -43,12 +45,12 @@ export function otlpEnv(receiverUrl: string): Record<string, string> {
  * Starts a fixture gateway as its own process, exactly as an operator would:
  * `node --require aibridge-initiator-otel/register gateway.cjs`, resolved by package name.
  */
-export function spawnGateway({ entry, preload, env = {} }: SpawnOptions): {
+export function spawnGateway({ entry, preload, env = {}, nodeArgs = [] }: SpawnOptions): {
   started: Promise<GatewayProcess>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output: () => { stdout: string; stderr: string };
 } {
-  const child = spawn(process.execPath, [preload, 'aibridge-initiator-otel/register', FIXTURES + entry], {
+  const child = spawn(process.execPath, [...nodeArgs, preload, 'aibridge-initiator-otel/register', FIXTURES + entry], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
