@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { otlpEnv, spawnGateway } from '../support/gateway-process';
 import { registerSecret } from '../support/scan';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
-import { startUpstream, type Running } from '../support/servers';
+import { post, startUpstream, type Running } from '../support/servers';
 import { EXPECTED, sendTraffic } from '../support/traffic';
 
 let upstream: Running;
@@ -134,6 +134,32 @@ describe('shutdown', () => {
     expect(await gateway.exited).toEqual({ code: 4, signal: null });
     expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
     expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
+  });
+
+  it.each([
+    ['no handler of its own, SIGTERM', {}, 'SIGTERM'],
+    ['no handler of its own, SIGINT', {}, 'SIGINT'],
+    ['its own SIGTERM handler', { GATEWAY_SIGTERM: 'handle' }, 'SIGTERM'],
+    ['its own handler exiting at once', { GATEWAY_SIGTERM: 'exit-then-throw' }, 'SIGTERM'],
+    ['signal-exit watching', { GATEWAY_SIGTERM: 'signal-exit' }, 'SIGTERM'],
+  ] as const)('with %s, 300 concurrent interceptions are all exported, and the exit is the gateway’s own', async (_, mode, signal) => {
+    const run = async (preload: '--require' | 'none') => {
+      const gateway = spawnGateway({ entry: 'gateway.cjs', preload, env: env(mode) });
+      const running = await gateway.started;
+      await Promise.all(Array.from({ length: 300 }, (_, i) => post(`${running.url}/v1/messages`, { 'user-agent': 'coder-agents/1', authorization: `Bearer sk-${i}`, 'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301' })));
+      const stopping = performance.now();
+      running.child.kill(signal);
+      const exit = await gateway.exited;
+      return { exit, ms: performance.now() - stopping };
+    };
+    const without = await run('none');
+    expect(receiver.spans).toHaveLength(0);
+    const withPlugin = await run('--require');
+    expect(withPlugin.exit).toEqual(without.exit);
+    // What the plugin adds to the exit is the flush: loopback exports, well under its 5 s bound.
+    expect(withPlugin.ms).toBeLessThan(without.ms + 2_000);
+    expect(interceptionSpans()).toHaveLength(300);
+    expect(receiver.counter('aibridge.interceptions')).toBe(300);
   });
 
   it('an unreachable collector does not hold the exit beyond the flush bound', async () => {

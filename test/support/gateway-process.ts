@@ -20,7 +20,8 @@ export interface GatewayProcess {
 
 export interface SpawnOptions {
   entry: 'gateway.cjs' | 'gateway.mjs';
-  preload: '--require' | '--import';
+  /** How the plugin is preloaded; `none` starts the gateway without it, for comparison. */
+  preload: '--require' | '--import' | 'none';
   env?: Record<string, string>;
   /** Extra Node options, e.g. --expose-gc. */
   nodeArgs?: string[];
@@ -50,7 +51,8 @@ export function spawnGateway({ entry, preload, env = {}, nodeArgs = [] }: SpawnO
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output: () => { stdout: string; stderr: string };
 } {
-  const child = spawn(process.execPath, [...nodeArgs, preload, 'aibridge-initiator-otel/register', FIXTURES + entry], {
+  const preloadArgs = preload === 'none' ? [] : [preload, 'aibridge-initiator-otel/register'];
+  const child = spawn(process.execPath, [...nodeArgs, ...preloadArgs, FIXTURES + entry], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
