@@ -5,7 +5,7 @@
  */
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { getStringFromEnv } from '@opentelemetry/core';
-import { policyFromEnv } from './config/env';
+import { policyFromEnv, propagateTraceContextFromEnv } from './config/env';
 import { reportToDiag } from './otel/initiator-instrumentation';
 import { ConfigError } from './resolution/policy';
 import { startPlugin } from './sdk/start-plugin';
@@ -18,7 +18,7 @@ if (getStringFromEnv('OTEL_LOG_LEVEL') === undefined) diag.setLogger(new DiagCon
 
 try {
   // Disabled or not, the configuration is checked: a bad one is refused either way.
-  startPlugin(policyFromEnv(process.env, reportToDiag));
+  startPlugin({ propagateTraceContext: propagateTraceContextFromEnv(process.env), policy: policyFromEnv(process.env, reportToDiag) });
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`aibridge-initiator-otel: invalid configuration: ${error.message}\n`);

@@ -60,6 +60,16 @@ export function policyFromEnv(env: Env, report?: Report) {
   return createPolicy(optionsFromEnv(env), ENV_VARIABLES, report);
 }
 
+export const PROPAGATE_TRACE_CONTEXT_VARIABLE = 'AIBRIDGE_PROPAGATE_TRACE_CONTEXT';
+
+/** `AIBRIDGE_PROPAGATE_TRACE_CONTEXT`: `true` or `false` (the default); anything else is refused. */
+export function propagateTraceContextFromEnv(env: Env): boolean {
+  const value = valueOf(env, PROPAGATE_TRACE_CONTEXT_VARIABLE)?.toLowerCase();
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(PROPAGATE_TRACE_CONTEXT_VARIABLE, `must be true or false, got "${value}"`);
+}
+
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

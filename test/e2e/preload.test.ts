@@ -27,7 +27,7 @@ describe.each(variants)('a real gateway process: $entry with $preload', (variant
   let interceptions: ReceivedSpan[];
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   let output: { stdout: string; stderr: string };
-  let instrumented: boolean;
+  let instrumented: boolean | undefined;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();

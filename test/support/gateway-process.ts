@@ -11,7 +11,7 @@ export interface GatewayProcess {
   /** Base URL once listening. */
   readonly url: string;
   /** Whether http's server was patched by the instrumentation when the gateway started listening. */
-  readonly instrumented: boolean;
+  readonly instrumented: boolean | undefined;
   stdout(): string;
   stderr(): string;
   /** Resolves with how the process ended. */
@@ -19,7 +19,12 @@ export interface GatewayProcess {
 }
 
 export interface SpawnOptions {
-  entry: 'gateway.cjs' | 'gateway.mjs';
+  /** A fixture (relative to test/fixtures) or an absolute path. */
+  entry: string;
+  /** Arguments for the gateway itself. */
+  args?: string[];
+  /** For gateways that do not announce `listening <port>`: what they print when ready, and their URL. */
+  ready?: { pattern: RegExp; url: string };
   /** How the plugin is preloaded; `none` starts the gateway without it, for comparison. */
   preload: '--require' | '--import' | 'none';
   env?: Record<string, string>;
@@ -46,13 +51,14 @@ export function otlpEnv(receiverUrl: string): Record<string, string> {
  * Starts a fixture gateway as its own process, exactly as an operator would:
  * `node --require aibridge-initiator-otel/register gateway.cjs`, resolved by package name.
  */
-export function spawnGateway({ entry, preload, env = {}, nodeArgs = [] }: SpawnOptions): {
+export function spawnGateway({ entry, preload, env = {}, nodeArgs = [], args = [], ready }: SpawnOptions): {
   started: Promise<GatewayProcess>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output: () => { stdout: string; stderr: string };
 } {
   const preloadArgs = preload === 'none' ? [] : [preload, 'aibridge-initiator-otel/register'];
-  const child = spawn(process.execPath, [...nodeArgs, ...preloadArgs, FIXTURES + entry], {
+  const script = entry.startsWith('/') ? entry : FIXTURES + entry;
+  const child = spawn(process.execPath, [...nodeArgs, ...preloadArgs, script, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,6 +75,12 @@ export function spawnGateway({ entry, preload, env = {}, nodeArgs = [] }: SpawnO
   );
   const started = new Promise<GatewayProcess>((resolve, reject) => {
     const onData = () => {
+      if (ready !== undefined) {
+        if (!ready.pattern.test(stdout)) return;
+        child.stdout.off('data', onData);
+        resolve({ child, url: ready.url, instrumented: undefined, stdout: () => stdout, stderr: () => stderr, exited });
+        return;
+      }
       const match = /listening (\d+) instrumented=(true|false)/.exec(stdout);
       if (!match) return;
       child.stdout.off('data', onData);

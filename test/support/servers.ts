@@ -23,8 +23,8 @@ export async function listen(server: http.Server): Promise<Running> {
   };
 }
 
-export function startUpstream(): Promise<Running> {
-  return listen(mockUpstream.createUpstream(http));
+export function startUpstream(onRequest?: (req: http.IncomingMessage) => void): Promise<Running> {
+  return listen(mockUpstream.createUpstream(http, onRequest));
 }
 
 export function startGateway(upstreamUrl: string, onInterception?: (req: http.IncomingMessage) => void): Promise<Running> {

@@ -1,0 +1,45 @@
+import { dirname, join } from 'node:path';
+import type { TextMapPropagator } from '@opentelemetry/api';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { pluginDiag } from '../otel/guard';
+
+interface EnvBuilders {
+  getSpanProcessorsFromEnv?: () => SpanProcessor[];
+  getPropagatorFromEnv?: () => TextMapPropagator | null | undefined;
+}
+
+let builders: EnvBuilders | undefined;
+
+/**
+ * NodeSDK's own builders for what the standard variables configure (`OTEL_TRACES_EXPORTER`,
+ * `OTEL_EXPORTER_OTLP_*`, `OTEL_BSP_*`, `OTEL_PROPAGATORS`). NodeSDK drops that handling as soon as
+ * it is given span processors or a propagator, and the plugin needs one of each, so it asks the
+ * SDK's builders for the rest: the variables keep exactly the meaning the SDK gives them. They are
+ * internal to the pinned SDK version; if they ever move, the SDK is left to configure itself.
+ */
+function envBuilders(): EnvBuilders {
+  if (builders !== undefined) return builders;
+  try {
+    builders = require(join(dirname(require.resolve('@opentelemetry/sdk-node')), 'utils.cjs')) as EnvBuilders;
+  } catch {
+    builders = {};
+  }
+  return builders;
+}
+
+/** The span processors the variables configure, or undefined when the SDK's builder cannot be reached. */
+export function spanProcessorsFromEnv(): SpanProcessor[] | undefined {
+  const build = envBuilders().getSpanProcessorsFromEnv;
+  if (typeof build === 'function') return build();
+  pluginDiag.warn('cannot reach the SDK span processor builder; child spans will not carry enduser.id');
+  return undefined;
+}
+
+/**
+ * The propagator `OTEL_PROPAGATORS` configures: null for `none`, undefined when the variable is
+ * unset (the SDK's default, W3C trace context and baggage, applies).
+ */
+export function propagatorFromEnv(): TextMapPropagator | null | undefined {
+  const build = envBuilders().getPropagatorFromEnv;
+  return typeof build === 'function' ? build() : undefined;
+}
