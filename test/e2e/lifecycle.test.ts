@@ -45,6 +45,7 @@ describe('start-up', () => {
     ['an unreadable JWT key', { AIBRIDGE_JWT_PUBLIC_KEY_FILE: dir }, `AIBRIDGE_JWT_PUBLIC_KEY_FILE: ${dir}: cannot be read (EISDIR)`],
     ['a JWT key that is no key', { AIBRIDGE_JWT_PUBLIC_KEY_FILE: file('key.pem', 'not a key') }, 'key.pem: is not a PEM public key or certificate'],
     ['a missing resolver module', { AIBRIDGE_RESOLVER_MODULE: './no/such/resolver.cjs' }, 'AIBRIDGE_RESOLVER_MODULE: ./no/such/resolver.cjs: cannot be loaded (MODULE_NOT_FOUND)'],
+    ['an unclear propagation switch', { AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'yes' }, 'AIBRIDGE_PROPAGATE_TRACE_CONTEXT: must be true or false'],
     ['a module without resolveCredential', { AIBRIDGE_RESOLVER_MODULE: './test/fixtures/serve.cjs' }, 'does not export a resolveCredential function'],
   ])('%s stops the process before the gateway starts, with one clear line', async (_, settings, message) => {
     const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env(settings) });

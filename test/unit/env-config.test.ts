@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, optionsFromEnv, policyFromEnv } from 'aibridge-initiator-otel';
+import { createPolicy, optionsFromEnv, policyFromEnv, propagateTraceContextFromEnv } from 'aibridge-initiator-otel';
 
 describe('plugin variables', () => {
   it('no variables give the defaults', () => {
@@ -51,5 +51,12 @@ describe('plugin variables', () => {
 
   it('names options, not variables, when options are given in code', () => {
     expect(() => createPolicy({ trustedInitiators: [' padded'] })).toThrow(/^trustedInitiators: entry 1/);
+  });
+
+  it('trace context leaves for providers only when AIBRIDGE_PROPAGATE_TRACE_CONTEXT is true', () => {
+    expect(propagateTraceContextFromEnv({})).toBe(false);
+    expect(propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'false' })).toBe(false);
+    expect(propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'TRUE' })).toBe(true);
+    expect(() => propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'yes' })).toThrow(/^AIBRIDGE_PROPAGATE_TRACE_CONTEXT: must be true or false, got "yes"$/);
   });
 });
