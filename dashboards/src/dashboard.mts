@@ -1,0 +1,124 @@
+import {
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  RowBuilder,
+  TextBoxVariableBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as TextPanelBuilder } from '@grafana/grafana-foundation-sdk/text';
+import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { METRICS, QUERIES } from './queries.mts';
+
+const PROMETHEUS = { type: 'prometheus', uid: '${datasource}' };
+
+const query = (expr: string, legend: string) => new DataqueryBuilder().datasource(PROMETHEUS).expr(expr).legendFormat(legend);
+
+const timeseries = (title: string, description: string, unit: string) =>
+  new TimeseriesPanelBuilder().title(title).description(description).datasource(PROMETHEUS).unit(unit).min(0).height(8).span(12);
+
+// Jaeger's search page, by tag: Grafana links open it in the Jaeger UI the datasource points at.
+const jaegerSearch = (tags: string) => `\${jaeger_url}/search?service=\${service_name}&tags=${encodeURIComponent(tags)}`;
+
+/** The dashboard, built with Grafana's typed builders. */
+export function buildDashboard() {
+  return new DashboardBuilder('AI Bridge: interceptions by initiator')
+    .uid('aibridge-initiators')
+    .tags(['aibridge', 'opentelemetry'])
+    .description('Who AI gateway interceptions are attributed to, how many used the X-Coder-Owner-Id header, and the owner headers refused.')
+    .refresh('30s')
+    .time({ from: 'now-1h', to: 'now' })
+    .timezone('browser')
+    .withVariable(new DatasourceVariableBuilder('datasource').label('Prometheus').type('prometheus'))
+    .withVariable(
+      new QueryVariableBuilder('service')
+        .label('Service (scrape job)')
+        .datasource(PROMETHEUS)
+        .query(`label_values(${METRICS.interceptions}, job)`)
+        .definition(`label_values(${METRICS.interceptions}, job)`)
+        .includeAll(true)
+        .allValue('.*')
+        .multi(true),
+    )
+    .withVariable(
+      new QueryVariableBuilder('client')
+        .label('Client')
+        .datasource(PROMETHEUS)
+        .query(`label_values(${METRICS.interceptions}{job=~"$service"}, aibridge_client)`)
+        .definition(`label_values(${METRICS.interceptions}{job=~"$service"}, aibridge_client)`)
+        .includeAll(true)
+        .allValue('.*')
+        .multi(true),
+    )
+    .withVariable(new TextBoxVariableBuilder('jaeger_url').label('Jaeger UI').defaultValue('http://localhost:16686'))
+    .withVariable(new TextBoxVariableBuilder('service_name').label('Traced service (service.name)').defaultValue('aibridge-demo-gateway'))
+    .withVariable(new TextBoxVariableBuilder('enduser').label('enduser.id to find in traces').defaultValue(''))
+    .link(new DashboardLinkBuilder('Jaeger: interceptions attributed through the owner header').type(DashboardLinkType.Link).url(jaegerSearch('{"initiator.override":"true"}')).targetBlank(true))
+    .link(new DashboardLinkBuilder('Jaeger: traces of enduser.id').type(DashboardLinkType.Link).url(jaegerSearch('{"enduser.id":"${enduser}"}')).targetBlank(true))
+    .withRow(new RowBuilder('Interceptions'))
+    .withPanel(
+      timeseries('Interceptions by override', 'Interceptions per second, split by whether the owner header decided the initiator.', 'reqps').withTarget(
+        query(QUERIES.interceptionsByOverride, 'override={{initiator_override}}'),
+      ),
+    )
+    .withPanel(
+      timeseries('Interceptions by source', 'Interceptions per second by how the initiator was decided: owner_header, credential or none.', 'reqps').withTarget(
+        query(QUERIES.interceptionsBySource, '{{initiator_source}}'),
+      ),
+    )
+    .withPanel(
+      new StatPanelBuilder()
+        .title('Share attributed through the owner header')
+        .description('Of all interceptions, the share whose initiator came from X-Coder-Owner-Id.')
+        .datasource(PROMETHEUS)
+        .unit('percentunit')
+        .height(8)
+        .span(6)
+        .withTarget(query(QUERIES.ownerHeaderShare, 'share')),
+    )
+    .withPanel(
+      timeseries('Interceptions by client and provider', 'Interceptions per second by detected client and API shape.', 'reqps')
+        .span(18)
+        .withTarget(query(QUERIES.interceptionsByClientAndProvider, '{{aibridge_client}} / {{aibridge_provider}}')),
+    )
+    .withRow(new RowBuilder('Owner header rejections and resolvers'))
+    .withPanel(
+      timeseries(
+        'Owner-header rejections by reason and client',
+        'Owner headers present but not applied, per second. A burst, or any credential_not_trusted, suggests spoofing.',
+        'reqps',
+      ).withTarget(query(QUERIES.rejectionsByReasonAndClient, '{{reason}} ({{aibridge_client}})')),
+    )
+    .withPanel(
+      timeseries('Resolver errors', 'Credentials a resolver knew but could not vouch for (expired or invalid JWT, resolver error or timeout).', 'reqps').withTarget(
+        query(QUERIES.resolverErrors, '{{resolver}}: {{reason}}'),
+      ),
+    )
+    .withRow(new RowBuilder('Duration'))
+    .withPanel(
+      timeseries('Interception duration p50 / p95', 'From request to the end of the response (streams included), with and without the owner header.', 's')
+        .span(24)
+        .withTarget(query(QUERIES.durationQuantile(0.5), 'p50 override={{initiator_override}}'))
+        .withTarget(query(QUERIES.durationQuantile(0.95), 'p95 override={{initiator_override}}')),
+    )
+    .withRow(new RowBuilder('Traces'))
+    .withPanel(
+      new TextPanelBuilder()
+        .title('Find the traces')
+        .height(6)
+        .span(24)
+        .content(
+          [
+            'Per-user views belong to traces: metrics never carry user IDs.',
+            '',
+            `- [Interceptions attributed through the owner header](${jaegerSearch('{"initiator.override":"true"}')}) (tag \`initiator.override=true\`)`,
+            `- [Traces of enduser.id \`\${enduser}\`](${jaegerSearch('{"enduser.id":"${enduser}"}')}) (set the variable above)`,
+            `- [Refused owner headers](${jaegerSearch('{"initiator.override":"false"}')}) (tag \`initiator.override.rejected_reason\` on the span)`,
+          ].join('\n'),
+        ),
+    )
+    .build();
+}
