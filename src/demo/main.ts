@@ -16,7 +16,7 @@ import { parseOptions, UsageError, USAGE, type DemoOptions } from './options';
 import { ensurePortFree, isListening } from './ports';
 import { parsePrometheusText } from './prometheus-text';
 import { renderSummary, summarise } from './summary';
-import { ALICE, BOB, CALLS, OWNERS, send, SERVICE_ACCOUNT, type Caller } from './traffic';
+import { ALICE, BOB, CALLS, DEMO_JWT_SECRET, OWNERS, send, SERVICE_ACCOUNT, type Caller } from './traffic';
 
 const OTLP_HOST = 'localhost';
 const OTLP_PORT = 4318;
@@ -73,6 +73,8 @@ async function main(options: DemoOptions): Promise<number> {
     // Names the known keys, and lets only the service account delegate to an owner header:
     // a spoofed User-Agent with another key is not enough.
     AIBRIDGE_CREDENTIALS_FILE: credentialsFile,
+    // Single sign-on tokens are JWTs from the demo's identity provider.
+    AIBRIDGE_JWT_SECRET: DEMO_JWT_SECRET,
   });
   say(`Gateway: ${gateway.url}   upstream: ${realOpenAI || realAnthropic ? 'real providers where set, mock otherwise' : `built-in mock at ${mockUrl}`}`);
   say();

@@ -6,6 +6,7 @@ import { sumOf, type Sample } from './prometheus-text';
 export interface Summary {
   readonly byInitiator: readonly { initiator: string; source: string; client: string; override: boolean; count: number }[];
   readonly rejections: readonly { reason: string; client: string; count: number }[];
+  readonly resolverErrors: readonly { resolver: string; reason: string; count: number }[];
   readonly totals: { readonly interceptions: number; readonly overrides: number };
   readonly traces: readonly { traceId: string; route: string; client: string; initiator: string; override: boolean; rejected: string; durationMs: number }[];
 }
@@ -29,7 +30,11 @@ export function summarise(interceptions: readonly CollectedSpan[], samples: read
     .filter((s) => s.name === PROMETHEUS_METRIC_NAMES.overrideRejections)
     .map((s) => ({ reason: s.labels.reason ?? '', client: s.labels.aibridge_client ?? '', count: s.value }))
     .sort((a, b) => a.reason.localeCompare(b.reason) || a.client.localeCompare(b.client));
+  const resolverErrors = samples
+    .filter((s) => s.name === PROMETHEUS_METRIC_NAMES.resolverErrors)
+    .map((s) => ({ resolver: s.labels.resolver ?? '', reason: s.labels.reason ?? '', count: s.value }));
   return {
+    resolverErrors,
     byInitiator: [...groups.values()].sort((a, b) => Number(b.override) - Number(a.override) || a.client.localeCompare(b.client) || a.initiator.localeCompare(b.initiator)),
     rejections,
     totals: {
@@ -71,6 +76,12 @@ export function renderSummary(summary: Summary): string {
     summary.rejections.length === 0
       ? '(none)'
       : table(['reason', 'client', 'rejections'], summary.rejections.map((r) => [r.reason, r.client, r.count])),
+    '',
+    `Credentials a resolver could not vouch for (${PROMETHEUS_METRIC_NAMES.resolverErrors}):`,
+    '',
+    summary.resolverErrors.length === 0
+      ? '(none)'
+      : table(['resolver', 'reason', 'count'], summary.resolverErrors.map((e) => [e.resolver, e.reason, e.count])),
     '',
     `Prometheus totals: ${summary.totals.interceptions} interceptions, ${summary.totals.overrides} attributed through the owner header (${share}%).`,
     '',

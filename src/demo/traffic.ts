@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { SignJWT } from 'jose';
 import OpenAI from 'openai';
 
 export type Endpoint = 'chat' | 'responses' | 'messages';
@@ -17,6 +18,8 @@ export interface Call {
   readonly stream: boolean;
   /** The owner header's value, when sent. */
   readonly owner?: string;
+  /** Authenticates with a JWT from the demo's identity provider instead of the caller's key. */
+  readonly jwt?: 'expired';
   /** Why this call is in the mix. */
   readonly story: string;
 }
@@ -25,7 +28,11 @@ export interface Call {
 export const SERVICE_ACCOUNT: Caller = { name: 'coder-agents service account', userAgent: 'coder-agents/2.24.1', key: 'sk-demo-coder-agents-service-0001' };
 export const ALICE: Caller = { name: 'alice (Claude Code)', userAgent: 'claude-cli/1.0.98 (external, cli)', key: 'sk-ant-demo-alice-0001' };
 export const BOB: Caller = { name: 'bob (Codex)', userAgent: 'codex_cli_rs/0.20.0', key: 'sk-demo-bob-0001' };
+export const ZED_USER: Caller = { name: 'gina (Zed, single sign-on)', userAgent: 'Zed/0.201.5', key: '' };
 export const MALLORY: Caller = { name: 'mallory (spoofs Coder Agents)', userAgent: 'coder-agents/2.24.1', key: 'sk-demo-mallory-0001' };
+
+/** The shared secret the demo gateway verifies JWTs with (AIBRIDGE_JWT_SECRET). */
+export const DEMO_JWT_SECRET = 'demo-identity-provider-secret-not-for-production-0001';
 
 /** Coder users on whose behalf Coder Agents runs. */
 export const OWNERS = {
@@ -49,6 +56,7 @@ export const CALLS: readonly Call[] = [
   { caller: SERVICE_ACCOUNT, endpoint: 'messages', stream: false, owner: `{${OWNERS.fay}}`, story: 'Coder Agents with a braced owner' },
   { caller: ALICE, endpoint: 'messages', stream: false, owner: OWNERS.dana, story: 'Claude Code sending an owner header' },
   { caller: MALLORY, endpoint: 'chat', stream: false, owner: OWNERS.dana, story: 'spoofed Coder Agents User-Agent, untrusted key' },
+  { caller: ZED_USER, endpoint: 'chat', stream: false, jwt: 'expired', story: 'Zed with an expired single sign-on token (JWT)' },
 ];
 
 const MODEL = { chat: 'gpt-4o-mini', responses: 'gpt-4o-mini', messages: 'claude-haiku-4-5' } as const;
@@ -56,12 +64,13 @@ const PROMPT = 'Say hello.';
 
 /** Sends one call with the official client library of its provider; resolves when fully received. */
 export async function send(gatewayUrl: string, call: Call): Promise<void> {
+  const key = call.jwt === 'expired' ? await expiredJwt(call.caller.name.split(' ')[0]!) : call.caller.key;
   const headers = {
     'user-agent': call.caller.userAgent,
     ...(call.owner !== undefined && { 'x-coder-owner-id': call.owner }),
   };
   if (call.endpoint === 'messages') {
-    const client = new Anthropic({ apiKey: call.caller.key, baseURL: `${gatewayUrl}/anthropic`, defaultHeaders: headers, maxRetries: 0 });
+    const client = new Anthropic({ apiKey: key, baseURL: `${gatewayUrl}/anthropic`, defaultHeaders: headers, maxRetries: 0 });
     const params = { model: MODEL.messages, max_tokens: 64, messages: [{ role: 'user' as const, content: PROMPT }] };
     if (call.stream) {
       for await (const _event of await client.messages.create({ ...params, stream: true })) {
@@ -70,7 +79,7 @@ export async function send(gatewayUrl: string, call: Call): Promise<void> {
     } else await client.messages.create(params);
     return;
   }
-  const client = new OpenAI({ apiKey: call.caller.key, baseURL: `${gatewayUrl}/openai/v1`, defaultHeaders: headers, maxRetries: 0 });
+  const client = new OpenAI({ apiKey: key, baseURL: `${gatewayUrl}/openai/v1`, defaultHeaders: headers, maxRetries: 0 });
   if (call.endpoint === 'chat') {
     const params = { model: MODEL.chat, messages: [{ role: 'user' as const, content: PROMPT }] };
     if (call.stream) {
@@ -86,4 +95,14 @@ export async function send(gatewayUrl: string, call: Call): Promise<void> {
       // drained
     }
   } else await client.responses.create(params);
+}
+
+/** A token the demo's identity provider issued an hour ago, valid for ten minutes. */
+function expiredJwt(subject: string): Promise<string> {
+  const hourAgo = Math.floor(Date.now() / 1000) - 3600;
+  return new SignJWT({ sub: subject })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(hourAgo)
+    .setExpirationTime(hourAgo + 600)
+    .sign(new TextEncoder().encode(DEMO_JWT_SECRET));
 }

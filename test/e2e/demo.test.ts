@@ -42,7 +42,7 @@ describe('npm start -- --once', () => {
 
   it('sent every call, none failed', () => {
     expect(output).not.toContain('FAILED');
-    expect(CALLS).toHaveLength(14);
+    expect(CALLS).toHaveLength(15);
   });
 
   it('attributes each owner exactly as often as Coder Agents named them', () => {
@@ -67,9 +67,11 @@ describe('npm start -- --once', () => {
         ['svc-coder-agents', 'Coder Agents', 'false', 3],
         // Not in the credentials file: known only by fingerprint.
         [fingerprintToken(MALLORY.key), 'Coder Agents', 'false', 1],
+        // An expired JWT yields no identity: the fingerprint of that token.
+        [expect.stringMatching(/^key-[0-9a-f]{16}$/), 'Zed', 'false', 1],
       ]),
     );
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
   });
 
   it('counts the rejections per reason and client, as scraped from Prometheus', () => {
@@ -78,7 +80,8 @@ describe('npm start -- --once', () => {
       ['credential_not_trusted', 'Coder Agents', '1'],
       ['invalid_format', 'Coder Agents', '2'],
     ]);
-    expect(output).toContain('Prometheus totals: 14 interceptions, 5 attributed through the owner header (36%).');
+    expect(output).toContain('Prometheus totals: 15 interceptions, 5 attributed through the owner header (33%).');
+    expect(tableAfter(output, 'Credentials a resolver could not vouch for')).toEqual([['jwt', 'expired', '1']]);
   });
 
   it('lists one distinct trace per interception', () => {

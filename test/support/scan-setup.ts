@@ -4,9 +4,9 @@ import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import { recordOutput, registerSecret } from './scan';
 import * as fixtures from './fixtures';
-import { ALICE, BOB, MALLORY, SERVICE_ACCOUNT } from '../../src/demo/traffic';
+import { ALICE, BOB, DEMO_JWT_SECRET, MALLORY, SERVICE_ACCOUNT } from '../../src/demo/traffic';
 
-for (const value of [fixtures.SERVICE_TOKEN, fixtures.ALICE_TOKEN, fixtures.BOB_API_KEY, fixtures.SOMEONE_ELSE_TOKEN, ALICE.key, BOB.key, MALLORY.key, SERVICE_ACCOUNT.key]) registerSecret(value);
+for (const value of [fixtures.SERVICE_TOKEN, fixtures.ALICE_TOKEN, fixtures.BOB_API_KEY, fixtures.SOMEONE_ELSE_TOKEN, ALICE.key, BOB.key, MALLORY.key, SERVICE_ACCOUNT.key, DEMO_JWT_SECRET]) registerSecret(value);
 
 // The plugin's CommonJS build loads the SDK through require: patch those copies.
 const require = createRequire(import.meta.url);

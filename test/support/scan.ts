@@ -14,6 +14,7 @@ export function recordOutput(label: string, content: string): void {
 
 /** Records a secret (token, JWT, key) no output may contain. */
 export function registerSecret(secret: string): string {
+  if (secret === '') throw new Error('an empty secret would match everything');
   if (dir !== undefined) appendFileSync(join(dir, 'secrets.jsonl'), `${JSON.stringify(secret)}\n`);
   return secret;
 }

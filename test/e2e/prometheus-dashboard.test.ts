@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALLS, send } from '../../src/demo/traffic';
+import { freePort, REPO_ROOT } from '../support/gateway-process';
+import { prometheusAvailable } from '../support/prometheus';
+import { recordOutput } from '../support/scan';
+
+interface Panel {
+  type: string;
+  title: string;
+  targets?: { expr: string }[];
+}
+
+const available = prometheusAvailable();
+const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'dashboards/aibridge-initiators.json'), 'utf8')) as { panels: Panel[] };
+const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
+// What Grafana would put in: "All" for the variables, a rate window that holds a few 1 s scrapes.
+const substitute = (expr: string) => expr.replaceAll('$service', '.*').replaceAll('$client', '.*').replaceAll('$__rate_interval', '1m');
+
+let prometheus: ChildProcess | undefined;
+let demo: ChildProcess | undefined;
+let prometheusUrl = '';
+let gatewayUrl = '';
+
+async function query(expr: string): Promise<{ status: string; data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] }; error?: string }> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return (await response.json()) as never;
+}
+
+async function scalar(expr: string): Promise<number> {
+  const answer = await query(expr);
+  return answer.data.result.reduce((sum, sample) => sum + Number(sample.value[1]), 0);
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function output(child: ChildProcess): () => string {
+  let text = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.on('exit', () => recordOutput('process', text));
+  return () => text;
+}
+
+describe.runIf(available)('the dashboard and the rules against a real Prometheus scraping the demo gateway', () => {
+  beforeAll(async () => {
+    const [metricsPort, prometheusPort] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(join(tmpdir(), 'aibridge-prometheus-'));
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      [
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        `rule_files: ['${join(REPO_ROOT, 'dashboards/prometheus/alerts.yml')}']`,
+        'scrape_configs:',
+        `  - { job_name: aibridge-demo-gateway, static_configs: [ { targets: ['127.0.0.1:${metricsPort}'] } ] }`,
+      ].join('\n'),
+    );
+    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    output(prometheus);
+    prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+    await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 'Prometheus to be ready');
+
+    demo = spawn(process.execPath, ['dist/demo/main.js', '--port', '0', '--metrics-port', String(metricsPort)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const demoOutput = output(demo);
+    await waitFor(async () => demoOutput().includes('New interceptions are printed'), 'the demo traffic');
+    gatewayUrl = /Gateway: (http:\/\/\S+)/.exec(demoOutput())![1]!;
+    await waitFor(async () => (await scalar('sum(aibridge_interceptions_total)')) === CALLS.length, 'the first round in Prometheus');
+    // A second round, so that every rate has an increase between two scrapes to see.
+    for (const call of CALLS) await send(gatewayUrl, call);
+    await waitFor(async () => (await scalar('sum(aibridge_interceptions_total)')) === 2 * CALLS.length, 'the second round in Prometheus');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const child of [demo, prometheus]) {
+      if (child === undefined || child.exitCode !== null) continue;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
+  it('finds the dashboard’s queries', () => {
+    expect(queries.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(queries.map((q) => [q.panel, q.expr] as const))('panel "%s": %s parses and returns data', async (_, expr) => {
+    const answer = await query(substitute(expr));
+    expect(answer.error).toBeUndefined();
+    expect(answer.status).toBe('success');
+    expect(answer.data.resultType).toBe('vector');
+    expect(answer.data.result.length).toBeGreaterThan(0);
+    for (const sample of answer.data.result) expect(Number.isFinite(Number(sample.value[1]))).toBe(true);
+  });
+
+  it('counts what the traffic sent: interceptions, overrides, rejections by reason', async () => {
+    const rounds = 2;
+    // The demo's calls: Coder Agents for dana (2), eli (2) and fay (1) with valid owner headers.
+    expect(await scalar('sum(aibridge_interceptions_total)')).toBe(rounds * CALLS.length);
+    expect(await scalar('sum(aibridge_interceptions_total{initiator_override="true"})')).toBe(rounds * 5);
+    expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="invalid_format"})')).toBe(rounds * 2);
+    expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="client_not_allowed", aibridge_client="Claude Code"})')).toBe(rounds * 1);
+    expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="credential_not_trusted"})')).toBe(rounds * 1);
+    expect(await scalar('sum(aibridge_initiator_resolver_errors_total{resolver="jwt", reason="expired"})')).toBe(rounds * 1);
+    const share = await scalar(substitute(queries.find((q) => q.panel === 'Share attributed through the owner header')!.expr));
+    expect(share).toBeGreaterThan(0.2);
+    expect(share).toBeLessThan(0.5);
+  });
+
+  it('fires the credential_not_trusted alert', async () => {
+    await waitFor(async () => {
+      const alerts = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as { data: { alerts: { labels: { alertname: string }; state: string }[] } };
+      return alerts.data.alerts.some((a) => a.labels.alertname === 'AIBridgeCredentialNotTrusted' && a.state === 'firing');
+    }, 'the AIBridgeCredentialNotTrusted alert');
+  });
+});
