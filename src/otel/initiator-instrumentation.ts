@@ -5,7 +5,7 @@ import { createPolicy, OPTION_LABELS, type InitiatorOptions } from '../config/cr
 import type { InitiatorPolicy } from '../resolution/policy';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { pluginDiag, reportFault } from './guard';
-import { createInstruments } from './instruments';
+import { createInstruments, type Instruments } from './instruments';
 import { InterceptionHooks, NO_ATTRIBUTES } from './interception-hooks';
 
 /** Options of `InitiatorInstrumentation`: how to resolve, plus any HTTP instrumentation config. */
@@ -45,14 +45,14 @@ export class InitiatorInstrumentation extends HttpInstrumentation {
 
   constructor(config: InitiatorInstrumentationConfig = {}) {
     const policy = config.policy ?? createPolicy(config, OPTION_LABELS, reportToDiag);
-    const hooks = new InterceptionHooks(policy, createInstruments(meterOf(metrics.getMeterProvider())));
+    const hooks = new InterceptionHooks(policy, instrumentsOf(metrics.getMeterProvider()));
     super(compose(hooks, config.http ?? {}));
     this.#hooks = hooks;
   }
 
   override setMeterProvider(meterProvider: MeterProvider): void {
     super.setMeterProvider(meterProvider);
-    this.#hooks.instruments = createInstruments(meterOf(meterProvider));
+    this.#hooks.instruments = instrumentsOf(meterProvider);
   }
 
   override setConfig(config: HttpInstrumentationConfig = {}): void {
@@ -67,8 +67,13 @@ export function reportToDiag(level: 'info' | 'warn', message: string): void {
   else pluginDiag.info(message);
 }
 
-function meterOf(provider: MeterProvider) {
-  return provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
+function instrumentsOf(provider: MeterProvider): Instruments {
+  try {
+    return createInstruments(provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION));
+  } catch (error) {
+    reportFault('creating the metric instruments; interceptions are not counted', error);
+    return { record() {} };
+  }
 }
 
 function compose(hooks: InterceptionHooks, user: HttpInstrumentationConfig): ComposedConfig {

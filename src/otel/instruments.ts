@@ -1,4 +1,7 @@
-import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import type { ResolverError } from '../resolution/resolver-types';
+import type { Provider, Resolution } from '../resolution/types';
+import { durationMetricAttributes, interceptionMetricAttributes, rejectionMetricAttributes, resolverErrorMetricAttributes } from './attributes';
 import {
   INTERCEPTION_DURATION_BUCKETS,
   METRIC_INTERCEPTION_DURATION,
@@ -7,32 +10,70 @@ import {
   METRIC_RESOLVER_ERRORS,
 } from './semconv';
 
-/** The plugin's three instruments. */
+/** The plugin's metrics, recorded once per interception. */
 export interface Instruments {
-  readonly interceptions: Counter;
-  readonly rejections: Counter;
-  readonly duration: Histogram;
-  readonly resolverErrors: Counter;
+  record(resolution: Resolution, provider: Provider, statusCode: number, durationS: number): void;
+}
+
+/**
+ * Cumulative counts per attribute set, reported to the SDK when it collects. A counter's `add`
+ * hashes its attributes on every call, which was most of the plugin's per-request cost; here the
+ * attribute set is built and hashed once per combination (a few dozen: the attributes are an
+ * allow-list of low-cardinality values) and each request only increments a number.
+ */
+class Tally {
+  readonly #counts = new Map<string, { readonly attributes: Attributes; value: number }>();
+
+  add(key: string, attributes: () => Attributes): void {
+    const entry = this.#counts.get(key);
+    if (entry !== undefined) entry.value += 1;
+    else this.#counts.set(key, { attributes: Object.freeze(attributes()), value: 1 });
+  }
+
+  report = (result: ObservableResult): void => {
+    for (const { attributes, value } of this.#counts.values()) result.observe(value, attributes);
+  };
 }
 
 export function createInstruments(meter: Meter): Instruments {
-  return {
-    interceptions: meter.createCounter(METRIC_INTERCEPTIONS, {
+  const interceptions = new Tally();
+  const rejections = new Tally();
+  const resolverErrors = new Tally();
+  meter
+    .createObservableCounter(METRIC_INTERCEPTIONS, {
       description: 'Interceptions (proxied model calls), by how their initiator was decided.',
       unit: '{interception}',
-    }),
-    rejections: meter.createCounter(METRIC_OVERRIDE_REJECTIONS, {
+    })
+    .addCallback(interceptions.report);
+  meter
+    .createObservableCounter(METRIC_OVERRIDE_REJECTIONS, {
       description: 'Owner headers present on an interception but not applied, by reason.',
       unit: '{rejection}',
-    }),
-    duration: meter.createHistogram(METRIC_INTERCEPTION_DURATION, {
-      description: 'Duration of interceptions, from request to the end of the response.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...INTERCEPTION_DURATION_BUCKETS] },
-    }),
-    resolverErrors: meter.createCounter(METRIC_RESOLVER_ERRORS, {
+    })
+    .addCallback(rejections.report);
+  meter
+    .createObservableCounter(METRIC_RESOLVER_ERRORS, {
       description: 'Credentials a resolver knew but could not vouch for (expired or invalid JWT, resolver error or timeout, invalid initiator header).',
       unit: '{error}',
-    }),
+    })
+    .addCallback(resolverErrors.report);
+  const duration: Histogram = meter.createHistogram(METRIC_INTERCEPTION_DURATION, {
+    description: 'Duration of interceptions, from request to the end of the response.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...INTERCEPTION_DURATION_BUCKETS] },
+  });
+  const durationAttributes = new Map<string, Attributes>();
+
+  return {
+    record(resolution, provider, statusCode, durationS) {
+      const { override, source, client, rejection } = resolution;
+      interceptions.add(`${override}|${source}|${provider}|${statusCode}|${client}`, () => interceptionMetricAttributes(resolution, provider, statusCode));
+      if (rejection !== undefined) rejections.add(`${rejection.reason}|${client}`, () => rejectionMetricAttributes(rejection, client));
+      for (const error of resolution.resolverErrors) resolverErrors.add(`${error.resolver}|${error.reason}`, () => resolverErrorMetricAttributes(error as ResolverError));
+      const durationKey = `${override}|${provider}`;
+      let attributes = durationAttributes.get(durationKey);
+      if (attributes === undefined) durationAttributes.set(durationKey, (attributes = Object.freeze(durationMetricAttributes(resolution, provider))));
+      duration.record(durationS, attributes);
+    },
   };
 }

@@ -5,16 +5,7 @@ import type { InitiatorPolicy } from '../resolution/policy';
 import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-initiator';
 import { interceptionProvider } from '../resolution/routes';
 import type { Provider, Resolution } from '../resolution/types';
-import {
-  durationMetricAttributes,
-  interceptionMetricAttributes,
-  interceptionSpanAttributes,
-  overrideEventAttributes,
-  pendingSpanAttributes,
-  rejectionEventAttributes,
-  rejectionMetricAttributes,
-  resolverErrorMetricAttributes,
-} from './attributes';
+import { interceptionSpanAttributes, overrideEventAttributes, pendingSpanAttributes, rejectionEventAttributes } from './attributes';
 import { reportFault } from './guard';
 import { holdEndUntil } from './hold-end';
 import type { Instruments } from './instruments';
@@ -137,11 +128,7 @@ export class InterceptionHooks {
 
   #record(resolution: Resolution, provider: Provider, statusCode: number, durationS: number): void {
     try {
-      const { interceptions, rejections, duration, resolverErrors } = this.instruments;
-      interceptions.add(1, interceptionMetricAttributes(resolution, provider, statusCode));
-      if (resolution.rejection !== undefined) rejections.add(1, rejectionMetricAttributes(resolution.rejection, resolution.client));
-      for (const error of resolution.resolverErrors) resolverErrors.add(1, resolverErrorMetricAttributes(error));
-      duration.record(durationS, durationMetricAttributes(resolution, provider));
+      this.instruments.record(resolution, provider, statusCode, durationS);
     } catch (error) {
       reportFault('recording interception metrics', error);
     }

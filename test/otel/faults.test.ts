@@ -50,13 +50,28 @@ describe('faults never reach the gateway', () => {
     expect(errors.some((e) => e.includes('responseHook') && e.includes('user response hook broke'))).toBe(true);
   });
 
+  it('a meter that cannot even create the instruments is reported, and nothing else changes', async () => {
+    harness.instrumentation.setMeterProvider({ getMeter: (name: string) => (name === 'aibridge-initiator-otel' ? {} : createNoopMeter()) } as unknown as MeterProvider);
+    const response = await post(`${gateway.url}/v1/messages`, headers);
+    expect(response.status).toBe(200);
+    expect(harness.interceptionSpans()).toHaveLength(1);
+    expect(errors.some((e) => e.includes('creating the metric instruments'))).toBe(true);
+  });
+
   it('a failing metric pipeline is reported through diag; the response and the span are untouched', async () => {
     // Only the plugin's meter is broken: the stock HTTP instrumentation shares the provider.
     const broken = {
-      getMeter: (name: string) => name !== 'aibridge-initiator-otel' ? createNoopMeter() : ({
-        createCounter: () => ({ add: () => { throw new Error('counter exploded'); } }),
-        createHistogram: () => ({ record: () => { throw new Error('histogram exploded'); } }),
-      }),
+      getMeter: (name: string) =>
+        name !== 'aibridge-initiator-otel'
+          ? createNoopMeter()
+          : {
+              createObservableCounter: () => ({ addCallback: () => {} }),
+              createHistogram: () => ({
+                record: () => {
+                  throw new Error('histogram exploded');
+                },
+              }),
+            },
     } as unknown as MeterProvider;
     harness.instrumentation.setMeterProvider(broken);
     const response = await post(`${gateway.url}/v1/messages`, headers);
@@ -64,7 +79,7 @@ describe('faults never reach the gateway', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(response).toEqual({ status: 200, text: expect.stringContaining('resp-1') });
     expect(harness.interceptionSpans()).toHaveLength(1);
-    expect(errors.some((e) => e.includes('recording interception metrics') && e.includes('counter exploded'))).toBe(true);
+    expect(errors.some((e) => e.includes('recording interception metrics') && e.includes('histogram exploded'))).toBe(true);
   });
 
   it('a throwing credential resolver is recorded on the span and counted, without its message; the fingerprint stands', async () => {
