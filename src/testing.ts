@@ -21,6 +21,7 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace';
 import { InitiatorInstrumentation, type InitiatorInstrumentationConfig } from './otel/initiator-instrumentation';
 import { InitiatorSpanProcessor } from './otel/initiator-span-processor';
+import { pendingResolutionsSettled } from './otel/interception-hooks';
 import { ATTR_INITIATOR_OVERRIDE } from './otel/semconv';
 
 /** One metric data point, flattened: the value is a number for counters, a histogram otherwise. */
@@ -41,6 +42,11 @@ export interface TestHarness {
   metricPoints(name?: string): Promise<MetricPoint[]>;
   /** Sum of a counter's points whose attributes include `match`. */
   counterValue(name: string, match?: Attributes): Promise<number>;
+  /**
+   * Resolves once interceptions still waiting on a resolver (a first JWT verification, a resolver
+   * module) have ended their spans and recorded their metrics. Await it before reading them.
+   */
+  settled(): Promise<void>;
   /** Forgets spans and metrics recorded so far. */
   reset(): void;
   /** Unpatches http and shuts the providers down. */
@@ -123,6 +129,7 @@ export function createTestHarness(config: InitiatorInstrumentationConfig = {}, o
       }
       return total;
     },
+    settled: pendingResolutionsSettled,
     reset() {
       spanExporter.reset();
       void meterProvider.shutdown();

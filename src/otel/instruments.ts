@@ -1,6 +1,7 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import type { ResolverError } from '../resolution/resolver-types';
-import type { Provider, Resolution } from '../resolution/types';
+import { KNOWN_CLIENTS } from '../resolution/clients';
+import { REJECTION_REASONS, type Provider, type Resolution } from '../resolution/types';
 import { durationMetricAttributes, interceptionMetricAttributes, rejectionMetricAttributes, resolverErrorMetricAttributes } from './attributes';
 import {
   INTERCEPTION_DURATION_BUCKETS,
@@ -24,6 +25,11 @@ export interface Instruments {
 class Tally {
   readonly #counts = new Map<string, { readonly attributes: Attributes; value: number }>();
 
+  /** Reports `attributes` at zero until counted, so a rate or an alert sees the first one. */
+  zero(key: string, attributes: Attributes): void {
+    this.#counts.set(key, { attributes: Object.freeze(attributes), value: 0 });
+  }
+
   add(key: string, attributes: () => Attributes): void {
     const entry = this.#counts.get(key);
     if (entry !== undefined) entry.value += 1;
@@ -38,6 +44,11 @@ class Tally {
 export function createInstruments(meter: Meter): Instruments {
   const interceptions = new Tally();
   const rejections = new Tally();
+  // Prometheus' increase() ignores a series' first sample: a rejection counter born at 1 would let
+  // the first spoofed header pass unseen. Every reason and client starts at zero instead.
+  for (const reason of REJECTION_REASONS) {
+    for (const client of KNOWN_CLIENTS) rejections.zero(`${reason}|${client}`, rejectionMetricAttributes({ reason, valueLength: 0 }, client));
+  }
   const resolverErrors = new Tally();
   meter
     .createObservableCounter(METRIC_INTERCEPTIONS, {

@@ -6,12 +6,11 @@ export type Provider = 'openai' | 'anthropic';
 /** How the initiator of an interception was decided. */
 export type InitiatorSource = 'owner_header' | 'credential' | 'none';
 
+/** Every reason an owner header that was present did not decide the initiator. */
+export const REJECTION_REASONS = ['client_not_allowed', 'multiple_values', 'invalid_format', 'credential_not_trusted'] as const;
+
 /** Why an owner header that was present did not decide the initiator. */
-export type RejectionReason =
-  | 'client_not_allowed'
-  | 'multiple_values'
-  | 'invalid_format'
-  | 'credential_not_trusted';
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** An owner header that was present but not applied. Carries its length, never its value. */
 export interface OwnerHeaderRejection {

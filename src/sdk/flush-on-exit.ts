@@ -55,37 +55,37 @@ function signalExitListeners(): number {
   return (typeof v4?.count === 'number' ? v4.count : 0) + (typeof v3?.count === 'number' ? v3.count : 0);
 }
 
+let exitArmed = false;
+
 /**
- * Holds a `process.exit(code)` made while `flushing` is pending until it settles, then exits with
- * the same code. A gateway's signal handler commonly exits a few milliseconds after the signal,
- * before any export could leave; this is what lets its telemetry out. The price, for at most the
- * flush bound: code after the `exit()` call runs, and an exception it throws is ignored rather
- * than changing the exit code the gateway asked for.
+ * From the first signal the gateway handles on, a `process.exit(code)` flushes first (bounded),
+ * then exits with the same code. A gateway's signal handler commonly exits right away, or after
+ * draining its connections, and the spans of what it drained would still be queued; this is what
+ * lets them out. The price, for at most the flush bound: code after the `exit()` call runs, and an
+ * exception it throws is ignored rather than changing the exit code the gateway asked for.
  */
-function deferExitUntil(flushing: Promise<void>): void {
+function flushBeforeExit(): void {
+  if (exitArmed) return;
+  exitArmed = true;
   const exit = process.exit;
   let exiting = false;
   const ignoreAfterExit = (): void => {};
-  const deferredExit = ((code?: number | string | null) => {
+  process.exit = ((code?: number | string | null) => {
     if (exiting) return undefined as never;
     exiting = true;
     process.on('uncaughtException', ignoreAfterExit);
-    void flushing.then(() => exit.call(process, code));
+    void bounded(flushProviders(), 'telemetry flush').then(() => exit.call(process, code));
     return undefined as never;
   }) as typeof process.exit;
-  process.exit = deferredExit;
-  void flushing.then(() => {
-    if (process.exit === deferredExit && !exiting) process.exit = exit;
-  });
 }
 
 /**
  * Makes sure telemetry leaves the process on SIGTERM, SIGINT and a natural exit, without changing
  * how the gateway exits:
- * - a signal the gateway handles itself: flush at once and leave the exit to the gateway; if the
- *   gateway calls `process.exit` before the flush is done, that exit waits for it (bounded), with
- *   the gateway's exit code. The providers stay up, so requests it drains are still recorded;
- *   they are shut down at `beforeExit`;
+ * - a signal the gateway handles itself: flush at once and leave the exit to the gateway; when it
+ *   calls `process.exit`, that exit flushes again first (bounded), with the gateway's exit code.
+ *   The providers stay up, so requests it drains are still recorded; a gateway that ends without
+ *   `process.exit` is shut down at `beforeExit`;
  * - a signal nobody else handles (signal-exit's listeners aside): shut down (bounded), then
  *   re-raise the signal, so the process dies of it exactly as it would have without the plugin;
  * - the event loop emptying: shut down (bounded) at `beforeExit`; the exit code is untouched.
@@ -94,17 +94,11 @@ export function flushOnExit(shutdown: () => Promise<void>): void {
   let shutDown: Promise<void> | undefined;
   const shutdownOnce = (): Promise<void> =>
     (shutDown ??= bounded(pendingResolutionsSettled().then(shutdown), 'telemetry shutdown'));
-  let flushing: Promise<void> | undefined;
-
   const onSignal = (signal: NodeJS.Signals): void => {
     const gatewayHandles = process.listenerCount(signal) - 1 - signalExitListeners() > 0;
     if (gatewayHandles) {
-      // A second signal while the first flush runs changes nothing.
-      if (flushing === undefined) {
-        flushing = bounded(flushProviders(), 'telemetry flush');
-        deferExitUntil(flushing);
-        void flushing.then(() => (flushing = undefined));
-      }
+      void bounded(flushProviders(), 'telemetry flush');
+      flushBeforeExit();
       return;
     }
     void shutdownOnce().then(() => {

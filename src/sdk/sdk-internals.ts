@@ -41,5 +41,7 @@ export function spanProcessorsFromEnv(): SpanProcessor[] | undefined {
  */
 export function propagatorFromEnv(): TextMapPropagator | null | undefined {
   const build = envBuilders().getPropagatorFromEnv;
-  return typeof build === 'function' ? build() : undefined;
+  if (typeof build === 'function') return build();
+  pluginDiag.warn('cannot reach the SDK propagator builder; OTEL_PROPAGATORS is ignored, W3C trace context and baggage apply');
+  return undefined;
 }

@@ -99,6 +99,21 @@ describe('shutdown', () => {
     expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
   });
 
+  it('a handler that drains: a stream still running at SIGTERM finishes, and its span is exported', async () => {
+    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'drain' }) });
+    const running = await gateway.started;
+    // About a second of events; SIGTERM arrives in the middle.
+    const streaming = post(`${running.url}/v1/messages`, { 'user-agent': 'coder-agents/1', authorization: 'Bearer sk-drain', 'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301' }, { stream: true, delayMs: 250 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    running.child.kill('SIGTERM');
+    const { status, text } = await streaming;
+    expect(status).toBe(200);
+    expect(text).toContain('[DONE]');
+    expect(await gateway.exited).toEqual({ code: 3, signal: null });
+    expect(interceptionSpans()).toHaveLength(1);
+    expect(receiver.counter('aibridge.interceptions')).toBe(1);
+  });
+
   it('a second SIGTERM during the flush changes nothing', async () => {
     const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'handle' }) });
     const running = await gateway.started;

@@ -38,6 +38,8 @@ afterAll(async () => {
 
 async function interceptionWith(token: string, header: 'authorization' | 'x-api-key' = 'authorization') {
   await post(`${gateway.url}/v1/messages`, { 'user-agent': 'claude-cli/1.0', [header]: header === 'authorization' ? `Bearer ${token}` : token });
+  // A first verification ends the span after the response.
+  await harness.settled();
   const spans = harness.interceptionSpans();
   expect(spans).toHaveLength(1);
   return spans[0]!;

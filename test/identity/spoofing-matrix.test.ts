@@ -79,6 +79,7 @@ beforeAll(async () => {
       ...(owner === 'invalid' && { 'x-coder-owner-id': 'not-a-uuid' }),
     });
   }
+  await harness.settled();
 });
 afterAll(async () => {
   await gateway.close();

@@ -20,7 +20,7 @@ describe('a resolver that answers after the response', () => {
     const responded = performance.now() - started;
     expect(status).toBe(200);
     expect(responded).toBeLessThan(600);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await harness.settled();
     const [server] = harness.interceptionSpans();
     expect(server?.attributes).toMatchObject({ 'enduser.id': OWNER_A, 'initiator.credential_id': 'svc-coder-agents', 'initiator.override': true });
     expect(server?.events.map((e) => e.name)).toEqual(['initiator.override']);
@@ -32,7 +32,7 @@ describe('a resolver that answers after the response', () => {
 
   it('the metrics carry the final values', async () => {
     await post(`${gateway.url}/v1/messages`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${registerSecret(`sk-another-${Date.now()}`)}`, 'x-coder-owner-id': OWNER_A });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await harness.settled();
     expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': true, 'initiator.source': 'owner_header' })).toBe(1);
   });
 });

@@ -59,7 +59,7 @@ describe(`${COUNT} concurrent interceptions, slow streams among fast calls`, () 
     );
     expect(responses.every((status) => status === 200)).toBe(true);
     // Spans held for a late answer end shortly after their response.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await harness.settled();
 
     const servers = harness.interceptionSpans();
     expect(servers).toHaveLength(COUNT);

@@ -70,7 +70,7 @@ describe('aibridge.initiator.override.rejections', () => {
 
   it.each(cases)('counts %s by reason and client', async (reason, headers) => {
     await postRaw(`${gateway.url}/v1/messages`, headers);
-    const points = await harness.metricPoints('aibridge.initiator.override.rejections');
+    const points = (await harness.metricPoints('aibridge.initiator.override.rejections')).filter((p) => p.value !== 0);
     expect(points).toEqual([
       { name: 'aibridge.initiator.override.rejections', attributes: { reason, 'aibridge.client': headers['user-agent'] === CLAUDE_CODE_UA ? 'Claude Code' : 'Coder Agents' }, value: 1 },
     ]);
@@ -80,7 +80,14 @@ describe('aibridge.initiator.override.rejections', () => {
   it('counts nothing when the header applies or is absent', async () => {
     await post(`${gateway.url}/v1/messages`, agents(OWNER_A));
     await post(`${gateway.url}/v1/messages`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}` });
-    expect(await harness.metricPoints('aibridge.initiator.override.rejections')).toEqual([]);
+    expect(await harness.counterValue('aibridge.initiator.override.rejections')).toBe(0);
+  });
+
+  it('starts every reason and client at zero, so the first rejection is an increase Prometheus sees', async () => {
+    const points = await harness.metricPoints('aibridge.initiator.override.rejections');
+    expect(points).toHaveLength(4 * 12);
+    expect(points.every((p) => p.value === 0)).toBe(true);
+    expect(points).toContainEqual({ name: 'aibridge.initiator.override.rejections', attributes: { reason: 'credential_not_trusted', 'aibridge.client': 'Coder Agents' }, value: 0 });
   });
 });
 
