@@ -7,6 +7,7 @@ export { isCanonicalUuidV4 } from './resolution/owner-header';
 export { ConfigError, DEFAULT_OWNER_HEADER, DEFAULT_OWNER_USER_AGENT_PREFIXES, DEFAULT_RESOLVER_TIMEOUT_MS } from './resolution/policy';
 export type { InitiatorPolicy, RuleOptions } from './resolution/policy';
 export type { ResolverError, ResolverName } from './resolution/resolver-types';
+export { REJECTION_REASONS } from './resolution/types';
 export type { HeaderInput, InitiatorSource, OwnerHeaderRejection, Provider, RejectionReason, Resolution } from './resolution/types';
 export { createPolicy, OPTION_LABELS } from './config/create-policy';
 export type { IdentityOptions, InitiatorOptions, SettingLabels } from './config/create-policy';

@@ -6,25 +6,32 @@ import {
   QueryVariableBuilder,
   RowBuilder,
   TextBoxVariableBuilder,
+  VariableRefresh,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TextPanelBuilder } from '@grafana/grafana-foundation-sdk/text';
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { REJECTION_REASONS } from 'aibridge-initiator-otel';
 import { METRICS, QUERIES } from './queries.mts';
 
 const PROMETHEUS = { type: 'prometheus', uid: '${datasource}' };
 
-const query = (expr: string, legend: string) => new DataqueryBuilder().datasource(PROMETHEUS).expr(expr).legendFormat(legend);
+const query = (expr: string, legend: string, refId = 'A') => new DataqueryBuilder().datasource(PROMETHEUS).expr(expr).legendFormat(legend).refId(refId);
+
+// Panel ids in order of appearance: Grafana keys panel state and links on them.
+let nextId = 0;
+const id = () => ++nextId;
 
 const timeseries = (title: string, description: string, unit: string) =>
-  new TimeseriesPanelBuilder().title(title).description(description).datasource(PROMETHEUS).unit(unit).min(0).height(8).span(12);
+  new TimeseriesPanelBuilder().id(id()).title(title).description(description).datasource(PROMETHEUS).unit(unit).min(0).height(8).span(12);
 
 // Jaeger's search page, by tag: Grafana links open it in the Jaeger UI the datasource points at.
 const jaegerSearch = (tags: string) => `\${jaeger_url}/search?service=\${service_name}&tags=${encodeURIComponent(tags)}`;
 
 /** The dashboard, built with Grafana's typed builders. */
 export function buildDashboard() {
+  nextId = 0;
   return new DashboardBuilder('AI Bridge: interceptions by initiator')
     .uid('aibridge-initiators')
     .tags(['aibridge', 'opentelemetry'])
@@ -41,7 +48,8 @@ export function buildDashboard() {
         .definition(`label_values(${METRICS.interceptions}, job)`)
         .includeAll(true)
         .allValue('.*')
-        .multi(true),
+        .multi(true)
+        .refresh(VariableRefresh.OnDashboardLoad),
     )
     .withVariable(
       new QueryVariableBuilder('client')
@@ -51,14 +59,15 @@ export function buildDashboard() {
         .definition(`label_values(${METRICS.interceptions}{job=~"$service"}, aibridge_client)`)
         .includeAll(true)
         .allValue('.*')
-        .multi(true),
+        .multi(true)
+        .refresh(VariableRefresh.OnDashboardLoad),
     )
     .withVariable(new TextBoxVariableBuilder('jaeger_url').label('Jaeger UI').defaultValue('http://localhost:16686'))
     .withVariable(new TextBoxVariableBuilder('service_name').label('Traced service (service.name)').defaultValue('aibridge-demo-gateway'))
     .withVariable(new TextBoxVariableBuilder('enduser').label('enduser.id to find in traces').defaultValue(''))
     .link(new DashboardLinkBuilder('Jaeger: interceptions attributed through the owner header').type(DashboardLinkType.Link).url(jaegerSearch('{"initiator.override":"true"}')).targetBlank(true))
     .link(new DashboardLinkBuilder('Jaeger: traces of enduser.id').type(DashboardLinkType.Link).url(jaegerSearch('{"enduser.id":"${enduser}"}')).targetBlank(true))
-    .withRow(new RowBuilder('Interceptions'))
+    .withRow(new RowBuilder('Interceptions').id(id()))
     .withPanel(
       timeseries('Interceptions by override', 'Interceptions per second, split by whether the owner header decided the initiator.', 'reqps').withTarget(
         query(QUERIES.interceptionsByOverride, 'override={{initiator_override}}'),
@@ -71,6 +80,7 @@ export function buildDashboard() {
     )
     .withPanel(
       new StatPanelBuilder()
+        .id(id())
         .title('Share attributed through the owner header')
         .description('Of all interceptions, the share whose initiator came from X-Coder-Owner-Id.')
         .datasource(PROMETHEUS)
@@ -84,7 +94,7 @@ export function buildDashboard() {
         .span(18)
         .withTarget(query(QUERIES.interceptionsByClientAndProvider, '{{aibridge_client}} / {{aibridge_provider}}')),
     )
-    .withRow(new RowBuilder('Owner header rejections and resolvers'))
+    .withRow(new RowBuilder('Owner header rejections and resolvers').id(id()))
     .withPanel(
       timeseries(
         'Owner-header rejections by reason and client',
@@ -97,16 +107,17 @@ export function buildDashboard() {
         query(QUERIES.resolverErrors, '{{resolver}}: {{reason}}'),
       ),
     )
-    .withRow(new RowBuilder('Duration'))
+    .withRow(new RowBuilder('Duration').id(id()))
     .withPanel(
       timeseries('Interception duration p50 / p95', 'From request to the end of the response (streams included), with and without the owner header.', 's')
         .span(24)
         .withTarget(query(QUERIES.durationQuantile(0.5), 'p50 override={{initiator_override}}'))
-        .withTarget(query(QUERIES.durationQuantile(0.95), 'p95 override={{initiator_override}}')),
+        .withTarget(query(QUERIES.durationQuantile(0.95), 'p95 override={{initiator_override}}', 'B')),
     )
-    .withRow(new RowBuilder('Traces'))
+    .withRow(new RowBuilder('Traces').id(id()))
     .withPanel(
       new TextPanelBuilder()
+        .id(id())
         .title('Find the traces')
         .height(6)
         .span(24)
@@ -116,7 +127,7 @@ export function buildDashboard() {
             '',
             `- [Interceptions attributed through the owner header](${jaegerSearch('{"initiator.override":"true"}')}) (tag \`initiator.override=true\`)`,
             `- [Traces of enduser.id \`\${enduser}\`](${jaegerSearch('{"enduser.id":"${enduser}"}')}) (set the variable above)`,
-            `- [Refused owner headers](${jaegerSearch('{"initiator.override":"false"}')}) (tag \`initiator.override.rejected_reason\` on the span)`,
+            `- Refused owner headers: ${REJECTION_REASONS.map((reason) => `[${reason}](${jaegerSearch(`{"initiator.override.rejected_reason":"${reason}"}`)})`).join(', ')}`,
           ].join('\n'),
         ),
     )

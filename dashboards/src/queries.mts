@@ -11,7 +11,8 @@ const rate = (metric: string, selector: string) => `rate(${metric}{${selector}}[
 export const QUERIES = {
   interceptionsByOverride: `sum by (initiator_override) (${rate(interceptions, byServiceAndClient)})`,
   interceptionsBySource: `sum by (initiator_source) (${rate(interceptions, byServiceAndClient)})`,
-  ownerHeaderShare: `sum(${rate(interceptions, `${byServiceAndClient}, initiator_override="true"`)}) / sum(${rate(interceptions, byServiceAndClient)})`,
+  // `or vector(0)`: zero, not "no data", until the first override.
+  ownerHeaderShare: `(sum(${rate(interceptions, `${byServiceAndClient}, initiator_override="true"`)}) or vector(0)) / sum(${rate(interceptions, byServiceAndClient)})`,
   rejectionsByReasonAndClient: `sum by (reason, aibridge_client) (${rate(overrideRejections, byServiceAndClient)})`,
   durationQuantile: (quantile: number) =>
     `histogram_quantile(${quantile}, sum by (le, initiator_override) (${rate(interceptionDurationBucket, byService)}))`,

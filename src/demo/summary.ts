@@ -27,7 +27,8 @@ export function summarise(interceptions: readonly CollectedSpan[], samples: read
     groups.set(key, group);
   }
   const rejections = samples
-    .filter((s) => s.name === PROMETHEUS_METRIC_NAMES.overrideRejections)
+    // Every reason and client is reported from the start at zero; the summary shows what happened.
+    .filter((s) => s.name === PROMETHEUS_METRIC_NAMES.overrideRejections && s.value > 0)
     .map((s) => ({ reason: s.labels.reason ?? '', client: s.labels.aibridge_client ?? '', count: s.value }))
     .sort((a, b) => a.reason.localeCompare(b.reason) || a.client.localeCompare(b.client));
   const resolverErrors = samples

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintToken } from 'aibridge-initiator-otel';
 import { ALICE_TOKEN, OWNER_A, OWNER_B, SERVICE_TOKEN } from '../support/fixtures';
@@ -10,8 +11,9 @@ const SERVER = 2;
 const CLIENT = 3;
 
 let upstream: Running;
+const upstreamSaw: IncomingHttpHeaders[] = [];
 beforeAll(async () => {
-  upstream = await startUpstream();
+  upstream = await startUpstream((req) => upstreamSaw.push(req.headers));
 });
 afterAll(() => upstream.close());
 
@@ -87,6 +89,14 @@ describe.each(variants)('a real gateway process: $entry with $preload', (variant
   it('no exporter request of its own becomes a span', () => {
     const urls = receiver.spans.map((s) => String(s.attributes['url.full'] ?? s.attributes['url.path'] ?? ''));
     expect(urls.filter((u) => u.includes('/v1/traces') || u.includes('/v1/metrics'))).toEqual([]);
+  });
+
+  it('sends the provider no trace context, and never the owner header', () => {
+    expect(upstreamSaw.length).toBeGreaterThanOrEqual(6);
+    for (const headers of upstreamSaw) {
+      expect(headers.traceparent).toBeUndefined();
+      expect(headers['x-coder-owner-id']).toBeUndefined();
+    }
   });
 
   it('the raw credentials appear nowhere in what was exported or printed', () => {

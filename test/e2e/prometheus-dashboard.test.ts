@@ -101,6 +101,25 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     for (const sample of answer.data.result) expect(Number.isFinite(Number(sample.value[1]))).toBe(true);
   });
 
+  // What each panel must show for the demo's traffic: the label values of its non-zero series.
+  const shows: Record<string, Record<string, string[]>> = {
+    'Interceptions by override': { initiator_override: ['false', 'true'] },
+    'Interceptions by source': { initiator_source: ['credential', 'owner_header'] },
+    'Interceptions by client and provider': { aibridge_client: ['Claude Code', 'Codex', 'Coder Agents', 'Zed'], aibridge_provider: ['anthropic', 'openai'] },
+    'Owner-header rejections by reason and client': { reason: ['client_not_allowed', 'credential_not_trusted', 'invalid_format'], aibridge_client: ['Claude Code', 'Coder Agents'] },
+    'Resolver errors': { resolver: ['jwt'], reason: ['expired'] },
+    'Interception duration p50 / p95': { initiator_override: ['false', 'true'] },
+  };
+
+  it.each(Object.entries(shows))('panel "%s" splits the traffic as sent', async (panel, labels) => {
+    const exprs = queries.filter((q) => q.panel === panel).map((q) => q.expr);
+    expect(exprs.length).toBeGreaterThan(0);
+    for (const expr of exprs) {
+      const series = (await query(substitute(expr))).data.result.filter((s) => Number(s.value[1]) > 0);
+      for (const [label, values] of Object.entries(labels)) expect([...new Set(series.map((s) => s.metric[label]))].sort(), `${panel}: ${label}`).toEqual([...values].sort());
+    }
+  });
+
   it('counts what the traffic sent: interceptions, overrides, rejections by reason', async () => {
     const rounds = 2;
     // The demo's calls: Coder Agents for dana (2), eli (2) and fay (1) with valid owner headers.
