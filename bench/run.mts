@@ -2,7 +2,7 @@
 // instrumentation, in one run. Three configurations of the same gateway, driven in turn over several
 // rounds (the machine is noisy): (A) no OpenTelemetry, (B) NodeSDK with stock instrumentation-http,
 // (C) the plugin. Then the heap over many requests through C. Writes bench/RESULTS.md.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
@@ -148,6 +148,10 @@ async function main(): Promise<void> {
   const heapLine = `Heap after warm-up (60,000 requests, caches full) ${mb(heap.warm)} MB, after ${MEMORY_REQUESTS.toLocaleString('en')} more ${mb(heap.after)} MB (growth ${mb(heap.after - heap.warm)} MB); RSS ${mb(heap.rssWarm)} → ${mb(heap.rssAfter)} MB.`;
   console.log(`\n${heapLine}`);
 
+  console.log('\nmicro-benchmark of the hot path (bench/micro.mts):');
+  const micro = spawnSync(process.execPath, ['bench/micro.mts'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  console.log(micro);
+
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${mb(totalmem())} MB, Linux, Node ${process.version}`;
   const report = [
     '# Benchmark results',
@@ -160,6 +164,12 @@ async function main(): Promise<void> {
     ...lines,
     '',
     heapLine,
+    '',
+    'Per call, without HTTP (`node bench/micro.mts`): resolution alone, and everything the hooks do for one interception (resolution, span attributes and events, metric points) on real SDK spans and meters:',
+    '',
+    '```',
+    micro,
+    '```',
     '',
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), report);

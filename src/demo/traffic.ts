@@ -62,8 +62,11 @@ export const CALLS: readonly Call[] = [
 const MODEL = { chat: 'gpt-4o-mini', responses: 'gpt-4o-mini', messages: 'claude-haiku-4-5' } as const;
 const PROMPT = 'Say hello.';
 
-/** Sends one call with the official client library of its provider; resolves when fully received. */
-export async function send(gatewayUrl: string, call: Call): Promise<void> {
+/**
+ * Sends one call with the official client library of its provider; resolves when fully received,
+ * with the credential it sent (for whoever must make sure it appears nowhere).
+ */
+export async function send(gatewayUrl: string, call: Call): Promise<string> {
   const key = call.jwt === 'expired' ? await expiredJwt(call.caller.name.split(' ')[0]!) : call.caller.key;
   const headers = {
     'user-agent': call.caller.userAgent,
@@ -77,7 +80,7 @@ export async function send(gatewayUrl: string, call: Call): Promise<void> {
         // drained: the interception ends when the stream does
       }
     } else await client.messages.create(params);
-    return;
+    return key;
   }
   const client = new OpenAI({ apiKey: key, baseURL: `${gatewayUrl}/openai/v1`, defaultHeaders: headers, maxRetries: 0 });
   if (call.endpoint === 'chat') {
@@ -87,7 +90,7 @@ export async function send(gatewayUrl: string, call: Call): Promise<void> {
         // drained
       }
     } else await client.chat.completions.create(params);
-    return;
+    return key;
   }
   const params = { model: MODEL.responses, input: PROMPT };
   if (call.stream) {
@@ -95,6 +98,7 @@ export async function send(gatewayUrl: string, call: Call): Promise<void> {
       // drained
     }
   } else await client.responses.create(params);
+  return key;
 }
 
 /** A token the demo's identity provider issued an hour ago, valid for ten minutes. */

@@ -8,16 +8,18 @@ export interface InterceptionState {
   readonly settled: Promise<unknown> | undefined;
 }
 
-// Keyed by span object so entries go with their spans; shared by the hooks (which register the
-// interception's server span) and the span processor (which registers its descendants).
-const states = new WeakMap<Span, InterceptionState>();
+// Kept on the span object itself, under a symbol no exporter reads, so it goes with the span; shared
+// by the hooks (which register the interception's server span) and the span processor (which
+// registers its descendants). A WeakMap did the same at several times the cost per request.
+const STATE = Symbol('aibridge-initiator-otel.interception');
+type WithState = { [STATE]?: InterceptionState };
 
 export function registerSpan(span: Span, state: InterceptionState): void {
-  states.set(span, state);
+  (span as WithState)[STATE] = state;
 }
 
 export function stateOfSpan(span: Span | undefined): InterceptionState | undefined {
-  return span === undefined ? undefined : states.get(span);
+  return (span as WithState | undefined)?.[STATE];
 }
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLS, send } from '../../src/demo/traffic';
 import { freePort, REPO_ROOT } from '../support/gateway-process';
 import { prometheusAvailable } from '../support/prometheus';
-import { recordOutput } from '../support/scan';
+import { recordOutput, registerSecret } from '../support/scan';
 
 interface Panel {
   type: string;
@@ -75,7 +75,7 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     gatewayUrl = /Gateway: (http:\/\/\S+)/.exec(demoOutput())![1]!;
     await waitFor(async () => (await scalar('sum(aibridge_interceptions_total)')) === CALLS.length, 'the first round in Prometheus');
     // A second round, so that every rate has an increase between two scrapes to see.
-    for (const call of CALLS) await send(gatewayUrl, call);
+    for (const call of CALLS) registerSecret(await send(gatewayUrl, call));
     await waitFor(async () => (await scalar('sum(aibridge_interceptions_total)')) === 2 * CALLS.length, 'the second round in Prometheus');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }, 120_000);

@@ -3,6 +3,7 @@ import { PROMETHEUS_METRIC_NAMES } from 'aibridge-initiator-otel';
 import { OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
 import { freePort, otlpEnv, spawnGateway, type GatewayProcess } from '../support/gateway-process';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
+import { recordOutput } from '../support/scan';
 import { startUpstream, type Running } from '../support/servers';
 import { EXPECTED, sendTraffic } from '../support/traffic';
 
@@ -40,6 +41,7 @@ beforeAll(async () => {
   // Scraped twice: the first scrape must not show up in the second.
   await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  recordOutput('prometheus exposition', exposition);
   gateway.child.kill('SIGTERM');
   await gateway.exited;
 });
