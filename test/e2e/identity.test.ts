@@ -3,28 +3,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { fingerprintToken } from 'aibridge-initiator-otel';
 import { credentialsJson, replaceFile, writeCredentialsFile } from '../support/credentials-file';
 import { ALICE_TOKEN, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
-import { otlpEnv, spawnGateway, type GatewayProcess } from '../support/gateway-process';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
-import { post, postRaw, startUpstream, type Running } from '../support/servers';
+import { collectorPerTest } from '../support/per-test-collector';
+import { spawnGateway, type GatewayProcess } from '../support/gateway-process';
+import { post, postRaw } from '../support/servers';
 
-let upstream: Running;
-let receiver: OtlpReceiver;
-beforeAll(async () => {
-  upstream = await startUpstream();
-});
-afterAll(() => upstream.close());
-beforeEach(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterEach(() => receiver.close());
+const stack = collectorPerTest({ OTEL_BSP_SCHEDULE_DELAY: '20' });
 
-const env = (extra: Record<string, string>) => ({
-  ...otlpEnv(receiver.url),
-  // Spans leave at once, so they can be read while the gateway runs.
-  OTEL_BSP_SCHEDULE_DELAY: '20',
-  UPSTREAM_URL: `${upstream.url}/provider`,
-  ...extra,
-});
+const env = stack.env;
+const receiverOf = () => stack.receiver;
 
 async function start(extra: Record<string, string>): Promise<GatewayProcess & { output: () => { stdout: string; stderr: string } }> {
   const spawned = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env(extra) });
@@ -33,12 +19,12 @@ async function start(extra: Record<string, string>): Promise<GatewayProcess & { 
 
 /** Sends one interception and waits for its exported server span. */
 async function interception(gateway: GatewayProcess, headers: Record<string, string>) {
-  const before = receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined).length;
+  const before = receiverOf().spans.filter((s) => s.attributes['initiator.override'] !== undefined).length;
   const started = Date.now();
   const { status } = await post(`${gateway.url}/v1/messages`, headers);
   const elapsedMs = Date.now() - started;
   for (let waited = 0; waited < 5_000; waited += 20) {
-    const spans = receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined);
+    const spans = receiverOf().spans.filter((s) => s.attributes['initiator.override'] !== undefined);
     if (spans.length > before) return { span: spans.at(-1)!, status, elapsedMs };
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -95,8 +81,8 @@ describe('a resolver module', () => {
     expect(status).toBe(200);
     expect(span.attributes).toMatchObject({ 'enduser.id': OWNER_A, 'initiator.credential_id': fingerprintToken(SERVICE_TOKEN), 'initiator.credential.error': 'module_error' });
     await stop(gateway);
-    expect(receiver.counter('aibridge.initiator.resolver.errors', { resolver: 'module', reason: 'error' })).toBe(1);
-    expect([...receiver.rawBodies, gateway.output().stderr, gateway.output().stdout].join('\n')).not.toContain(SERVICE_TOKEN);
+    expect(receiverOf().counter('aibridge.initiator.resolver.errors', { resolver: 'module', reason: 'error' })).toBe(1);
+    expect([...receiverOf().rawBodies, gateway.output().stderr, gateway.output().stdout].join('\n')).not.toContain(SERVICE_TOKEN);
   });
 
   it('that hangs once: the next request asks it again and gets its answer', async () => {
@@ -113,10 +99,10 @@ describe('a resolver module', () => {
     const { status } = await post(`${gateway.url}/v1/messages`, agents(SERVICE_TOKEN));
     expect(status).toBe(200);
     await stop(gateway);
-    const spans = receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined);
+    const spans = receiverOf().spans.filter((s) => s.attributes['initiator.override'] !== undefined);
     expect(spans).toHaveLength(1);
     expect(spans[0]?.attributes['initiator.credential_id']).toBe(`slow-${fingerprintToken(SERVICE_TOKEN)}`);
-    expect(receiver.counter('aibridge.interceptions')).toBe(1);
+    expect(receiverOf().counter('aibridge.interceptions')).toBe(1);
   });
 
   it('that hangs: the response is not held, and the span ends with the timeout recorded', async () => {
@@ -129,7 +115,7 @@ describe('a resolver module', () => {
     // The span keeps the time the response ended, not the time the resolver gave up.
     expect(span.durationMs).toBeLessThan(1000);
     await stop(gateway);
-    expect(receiver.counter('aibridge.initiator.resolver.errors', { resolver: 'module', reason: 'timeout' })).toBe(1);
+    expect(receiverOf().counter('aibridge.initiator.resolver.errors', { resolver: 'module', reason: 'timeout' })).toBe(1);
   });
 
   it('in ESM, answering later: its identity is on the span and can be trusted to delegate', async () => {
@@ -139,7 +125,7 @@ describe('a resolver module', () => {
     const unknown = await interception(gateway, agents(ALICE_TOKEN));
     expect(unknown.span.attributes).toMatchObject({ 'enduser.id': fingerprintToken(ALICE_TOKEN), 'initiator.override.rejected_reason': 'credential_not_trusted' });
     await stop(gateway);
-    expect(receiver.counter('aibridge.interceptions', { 'initiator.override': true })).toBe(1);
+    expect(receiverOf().counter('aibridge.interceptions', { 'initiator.override': true })).toBe(1);
   });
 });
 
@@ -153,16 +139,16 @@ describe('an auth proxy header', () => {
     const repeated = await interceptionRaw(gateway, { 'user-agent': 'claude-cli/1.0', 'x-auth-request-user': ['svc-coder-agents', 'jane@example.com'], 'x-api-key': ALICE_TOKEN });
     expect(repeated.attributes['initiator.credential.error']).toBe('initiator_header_invalid');
     await stop(gateway);
-    expect(receiver.counter('aibridge.initiator.resolver.errors', { resolver: 'initiator_header', reason: 'invalid' })).toBe(2);
+    expect(receiverOf().counter('aibridge.initiator.resolver.errors', { resolver: 'initiator_header', reason: 'invalid' })).toBe(2);
   });
 });
 
 /** Like `interception`, with headers sent as given, repeats included. */
 async function interceptionRaw(gateway: GatewayProcess, headers: Record<string, string | string[]>) {
-  const before = receiver.spans.length;
+  const before = receiverOf().spans.length;
   await postRaw(`${gateway.url}/v1/messages`, headers);
-  await waitUntil(() => receiver.spans.slice(before).some((s) => s.attributes['initiator.override'] !== undefined));
-  return receiver.spans.slice(before).find((s) => s.attributes['initiator.override'] !== undefined)!;
+  await waitUntil(() => receiverOf().spans.slice(before).some((s) => s.attributes['initiator.override'] !== undefined));
+  return receiverOf().spans.slice(before).find((s) => s.attributes['initiator.override'] !== undefined)!;
 }
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 6_000): Promise<void> {

@@ -2,25 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { otlpEnv, spawnGateway } from '../support/gateway-process';
+import { collectorPerTest } from '../support/per-test-collector';
+import { spawnGateway } from '../support/gateway-process';
 import { registerSecret } from '../support/scan';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
-import { post, startUpstream, type Running } from '../support/servers';
+import { post } from '../support/servers';
 import { EXPECTED, sendTraffic } from '../support/traffic';
 
-let upstream: Running;
-let receiver: OtlpReceiver;
-beforeAll(async () => {
-  upstream = await startUpstream();
-});
-afterAll(() => upstream.close());
-beforeEach(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterEach(() => receiver.close());
+const stack = collectorPerTest();
 
-const env = (extra: Record<string, string> = {}) => ({ ...otlpEnv(receiver.url), UPSTREAM_URL: `${upstream.url}/provider`, ...extra });
-const interceptionSpans = () => receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined);
+const env = stack.env;
+const receiverOf = () => stack.receiver;
+const interceptionSpans = () => receiverOf().spans.filter((s) => s.attributes['initiator.override'] !== undefined);
 
 describe('start-up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aibridge-config-'));
@@ -65,15 +57,15 @@ describe('start-up', () => {
     expect(running.instrumented).toBe(false);
     await sendTraffic(running.url);
     expect(await gateway.exited).toEqual({ code: 0, signal: null });
-    expect(receiver.rawBodies).toEqual([]);
+    expect(receiverOf().rawBodies).toEqual([]);
   });
 
   it('OTEL_TRACES_EXPORTER=none still records the metrics', async () => {
     const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ OTEL_TRACES_EXPORTER: 'none', GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }) });
     await sendTraffic((await gateway.started).url);
     await gateway.exited;
-    expect(receiver.spans).toEqual([]);
-    expect(receiver.counter('aibridge.interceptions', { 'initiator.override': true })).toBe(EXPECTED.overrides);
+    expect(receiverOf().spans).toEqual([]);
+    expect(receiverOf().counter('aibridge.interceptions', { 'initiator.override': true })).toBe(EXPECTED.overrides);
   });
 });
 
@@ -86,7 +78,7 @@ describe('shutdown', () => {
     expect(await gateway.exited).toEqual({ code: 3, signal: null });
     expect(gateway.output().stdout).toContain('gateway: SIGTERM handler ran');
     expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
-    expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
+    expect(receiverOf().counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
   });
 
   it('a handler that exits at once keeps its exit code, even if code after exit() throws', async () => {
@@ -111,7 +103,7 @@ describe('shutdown', () => {
     expect(text).toContain('[DONE]');
     expect(await gateway.exited).toEqual({ code: 3, signal: null });
     expect(interceptionSpans()).toHaveLength(1);
-    expect(receiver.counter('aibridge.interceptions')).toBe(1);
+    expect(receiverOf().counter('aibridge.interceptions')).toBe(1);
   });
 
   it('a second SIGTERM during the flush changes nothing', async () => {
@@ -141,7 +133,7 @@ describe('shutdown', () => {
     running.child.kill('SIGINT');
     expect(await gateway.exited).toEqual({ code: null, signal: 'SIGINT' });
     expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
-    expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
+    expect(receiverOf().counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
   });
 
   it('a gateway that ends on its own keeps its exit code, after the flush', async () => {
@@ -149,7 +141,7 @@ describe('shutdown', () => {
     await sendTraffic((await gateway.started).url);
     expect(await gateway.exited).toEqual({ code: 4, signal: null });
     expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
-    expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
+    expect(receiverOf().counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
   });
 
   it.each([
@@ -169,17 +161,17 @@ describe('shutdown', () => {
       return { exit, ms: performance.now() - stopping };
     };
     const without = await run('none');
-    expect(receiver.spans).toHaveLength(0);
+    expect(receiverOf().spans).toHaveLength(0);
     const withPlugin = await run('--require');
     expect(withPlugin.exit).toEqual(without.exit);
     // What the plugin adds to the exit is the flush: loopback exports, well under its 5 s bound.
     expect(withPlugin.ms).toBeLessThan(without.ms + 2_000);
     expect(interceptionSpans()).toHaveLength(300);
-    expect(receiver.counter('aibridge.interceptions')).toBe(300);
+    expect(receiverOf().counter('aibridge.interceptions')).toBe(300);
   });
 
   it('an unreachable collector does not hold the exit beyond the flush bound', async () => {
-    receiver.close();
+    receiverOf().close();
     const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }) });
     const running = await gateway.started;
     await sendTraffic(running.url);
