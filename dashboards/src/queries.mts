@@ -20,7 +20,4 @@ export const QUERIES = {
   resolverErrors: `sum by (resolver, reason) (${rate(resolverErrors, byService)})`,
 } as const;
 
-/** The variables a query may hold, for whoever evaluates them outside Grafana. */
-export const VARIABLES = ['$service', '$client', '$__rate_interval'] as const;
-
 export const METRICS = { interceptions, overrideRejections, interceptionDurationBucket, resolverErrors };

@@ -99,8 +99,3 @@ function digestOf(token: string): Digest {
   }
   return digest;
 }
-
-/** How many token digests are cached now (for memory checks). */
-export function digestCacheSize(): number {
-  return digests.size;
-}
