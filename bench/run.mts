@@ -1,7 +1,8 @@
 // `npm run bench`: what the plugin costs a gateway, against the stock OpenTelemetry HTTP
-// instrumentation, in one run. Three configurations of the same gateway, driven in turn over several
+// instrumentation, in one run. Configurations of the same gateway, driven in turn over several
 // rounds (the machine is noisy): (A) no OpenTelemetry, (B) NodeSDK with stock instrumentation-http,
-// (C) the plugin. Then the heap over many requests through C. Writes bench/RESULTS.md.
+// (B+) B carrying the plugin's telemetry with fixed values, (C) the plugin. Then the heap over many
+// requests through C, and the hot-path micro-benchmark. Writes bench/RESULTS.md.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,12 +18,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 300_000);
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 
-type Config = 'A' | 'B' | 'C';
+type Config = 'A' | 'B' | 'B+' | 'C';
 const CONFIGS: Record<Config, { label: string; preload: string[] }> = {
   A: { label: 'A: no OpenTelemetry', preload: [] },
   B: { label: 'B: NodeSDK + stock instrumentation-http', preload: ['--require', './bench/stock-register.cjs'] },
+  'B+': { label: "B+: B carrying the plugin's telemetry, fixed values, no resolution", preload: ['--require', './bench/stock-plus-register.cjs'] },
   C: { label: 'C: aibridge-initiator-otel', preload: ['--require', 'aibridge-initiator-otel/register'] },
 };
+const ALL: Config[] = ['A', 'B', 'B+', 'C'];
 
 interface Gateway {
   readonly child: ChildProcess;
@@ -109,9 +112,10 @@ async function heapCheck(sinkUrl: string): Promise<{ warm: number; after: number
 
 async function main(): Promise<void> {
   const sinkUrl = await startSink();
-  const gateways = { A: await startGateway('A', sinkUrl), B: await startGateway('B', sinkUrl), C: await startGateway('C', sinkUrl) };
-  const samples: Record<Config, Sample[]> = { A: [], B: [], C: [] };
-  const orders: Config[][] = [['A', 'B', 'C'], ['B', 'C', 'A'], ['C', 'A', 'B']];
+  const gateways = { A: await startGateway('A', sinkUrl), B: await startGateway('B', sinkUrl), 'B+': await startGateway('B+', sinkUrl), C: await startGateway('C', sinkUrl) };
+  const samples: Record<Config, Sample[]> = { A: [], B: [], 'B+': [], C: [] };
+  // Each round in another order, so no configuration always runs first or after the same one.
+  const orders = ALL.map((_, shift) => [...ALL.slice(shift), ...ALL.slice(0, shift)]);
   for (let round = 0; round < ROUNDS; round++) {
     for (const config of orders[round % orders.length]!) {
       const sample = await measure(gateways[config]);
@@ -134,11 +138,13 @@ async function main(): Promise<void> {
   const lines = [
     '| configuration | requests/s | p50 ms | p99 ms | CPU µs / request |',
     '|---|---|---|---|---|',
-    ...(['A', 'B', 'C'] as Config[]).map((c) => `| ${CONFIGS[c].label} | ${cell(stat(c, 'rps'), 0)} | ${cell(stat(c, 'p50'))} | ${cell(stat(c, 'p99'))} | ${cell(stat(c, 'cpuUsPerRequest'))} |`),
+    ...ALL.map((c) => `| ${CONFIGS[c].label} | ${cell(stat(c, 'rps'), 0)} | ${cell(stat(c, 'p50'))} | ${cell(stat(c, 'p99'))} | ${cell(stat(c, 'cpuUsPerRequest'))} |`),
     '',
     '| ratio (median of per-round ratios, min–max) | requests/s | p99 | CPU / request |',
     '|---|---|---|---|',
     `| C/B (plugin over stock) | ${cell(ratio('C', 'B', 'rps'), 3)} | ${cell(ratio('C', 'B', 'p99'), 3)} | ${cell(ratio('C', 'B', 'cpuUsPerRequest'), 3)} |`,
+    `| B+/B (the contract's telemetry) | ${cell(ratio('B+', 'B', 'rps'), 3)} | ${cell(ratio('B+', 'B', 'p99'), 3)} | ${cell(ratio('B+', 'B', 'cpuUsPerRequest'), 3)} |`,
+    `| C/B+ (the plugin's own logic) | ${cell(ratio('C', 'B+', 'rps'), 3)} | ${cell(ratio('C', 'B+', 'p99'), 3)} | ${cell(ratio('C', 'B+', 'cpuUsPerRequest'), 3)} |`,
     `| B/A (stock over none) | ${cell(ratio('B', 'A', 'rps'), 3)} | ${cell(ratio('B', 'A', 'p99'), 3)} | ${cell(ratio('B', 'A', 'cpuUsPerRequest'), 3)} |`,
   ];
   console.log(`\n${lines.join('\n')}`);
