@@ -1,5 +1,4 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import type { ResolverError } from '../resolution/resolver-types';
 import { KNOWN_CLIENTS } from '../resolution/clients';
 import { REJECTION_REASONS, type Provider, type Resolution } from '../resolution/types';
 import { durationMetricAttributes, interceptionMetricAttributes, rejectionMetricAttributes, resolverErrorMetricAttributes } from './attributes';
@@ -25,15 +24,17 @@ export interface Instruments {
 class Tally {
   readonly #counts = new Map<string, { readonly attributes: Attributes; value: number }>();
 
-  /** Reports `attributes` at zero until counted, so a rate or an alert sees the first one. */
-  zero(key: string, attributes: Attributes): void {
-    this.#counts.set(key, { attributes: Object.freeze(attributes), value: 0 });
+  /** Counts one for `key`; false when the combination is new and must be started. */
+  increment(key: string): boolean {
+    const entry = this.#counts.get(key);
+    if (entry === undefined) return false;
+    entry.value += 1;
+    return true;
   }
 
-  add(key: string, attributes: () => Attributes): void {
-    const entry = this.#counts.get(key);
-    if (entry !== undefined) entry.value += 1;
-    else this.#counts.set(key, { attributes: Object.freeze(attributes()), value: 1 });
+  /** A new combination, at `value` (zero reports it before the first count, so a rate sees that one). */
+  start(key: string, attributes: Attributes, value: number): void {
+    this.#counts.set(key, { attributes: Object.freeze(attributes), value });
   }
 
   report = (result: ObservableResult): void => {
@@ -47,7 +48,7 @@ export function createInstruments(meter: Meter): Instruments {
   // Prometheus' increase() ignores a series' first sample: a rejection counter born at 1 would let
   // the first spoofed header pass unseen. Every reason and client starts at zero instead.
   for (const reason of REJECTION_REASONS) {
-    for (const client of KNOWN_CLIENTS) rejections.zero(`${reason}|${client}`, rejectionMetricAttributes({ reason, valueLength: 0 }, client));
+    for (const client of KNOWN_CLIENTS) rejections.start(`${reason}|${client}`, rejectionMetricAttributes({ reason, valueLength: 0 }, client), 0);
   }
   const resolverErrors = new Tally();
   meter
@@ -78,9 +79,17 @@ export function createInstruments(meter: Meter): Instruments {
   return {
     record(resolution, provider, statusCode, durationS) {
       const { override, source, client, rejection } = resolution;
-      interceptions.add(`${override}|${source}|${provider}|${statusCode}|${client}`, () => interceptionMetricAttributes(resolution, provider, statusCode));
-      if (rejection !== undefined) rejections.add(`${rejection.reason}|${client}`, () => rejectionMetricAttributes(rejection, client));
-      for (const error of resolution.resolverErrors) resolverErrors.add(`${error.resolver}|${error.reason}`, () => resolverErrorMetricAttributes(error as ResolverError));
+      // Attribute sets are built only for a combination seen for the first time.
+      const key = `${override}|${source}|${provider}|${statusCode}|${client}`;
+      if (!interceptions.increment(key)) interceptions.start(key, interceptionMetricAttributes(resolution, provider, statusCode), 1);
+      if (rejection !== undefined) {
+        const rejectionKey = `${rejection.reason}|${client}`;
+        if (!rejections.increment(rejectionKey)) rejections.start(rejectionKey, rejectionMetricAttributes(rejection, client), 1);
+      }
+      for (const error of resolution.resolverErrors) {
+        const errorKey = `${error.resolver}|${error.reason}`;
+        if (!resolverErrors.increment(errorKey)) resolverErrors.start(errorKey, resolverErrorMetricAttributes(error), 1);
+      }
       const durationKey = `${override}|${provider}`;
       let attributes = durationAttributes.get(durationKey);
       if (attributes === undefined) durationAttributes.set(durationKey, (attributes = Object.freeze(durationMetricAttributes(resolution, provider))));
