@@ -13,6 +13,7 @@ import { registerSpan, type InterceptionState } from './span-registry';
 import { EVENT_INITIATOR_OVERRIDE, EVENT_INITIATOR_OVERRIDE_REJECTED } from './semconv';
 
 interface Interception extends InterceptionState {
+  readonly hooks: InterceptionHooks;
   readonly provider: Provider;
   /** `performance.now()` when the request arrived. */
   readonly startedAt: number;
@@ -31,6 +32,12 @@ export async function pendingResolutionsSettled(): Promise<void> {
   await Promise.allSettled([...unsettled]);
   await new Promise((resolve) => setImmediate(resolve));
 }
+
+// From the start hook (which sees only the request) to the response hook (which sees the span) and
+// the response's close: kept on the request under a symbol, as a WeakMap entry cost several times
+// as much per request.
+const INTERCEPTION = Symbol('aibridge-initiator-otel.interception');
+type Carrier = { [INTERCEPTION]?: Interception | undefined };
 
 /** What the start hook returns for requests that are not interceptions. */
 export const NO_ATTRIBUTES: Attributes = Object.freeze({});
@@ -53,8 +60,6 @@ function ownerValues(request: IncomingMessage, name: string): string | readonly 
  * step catches its own faults.
  */
 export class InterceptionHooks {
-  // From the start hook (which sees only the request) to the response hook (which sees the span).
-  readonly #pending = new WeakMap<IncomingMessage, Interception>();
   instruments: Instruments;
 
   constructor(
@@ -71,10 +76,11 @@ export class InterceptionHooks {
       if (provider === undefined) return NO_ATTRIBUTES;
       const resolved = resolveFromRecord(request.headers, this.policy, ownerValues(request, this.policy.ownerHeader));
       if (!(resolved instanceof Promise)) {
-        this.#pending.set(request, { provider, startedAt: performance.now(), resolution: resolved, settled: undefined });
+        (request as Carrier)[INTERCEPTION] = { hooks: this, provider, startedAt: performance.now(), resolution: resolved, settled: undefined };
         return interceptionSpanAttributes(resolved, provider);
       }
       const interception: Interception = {
+        hooks: this,
         provider,
         startedAt: performance.now(),
         resolution: undefined,
@@ -86,7 +92,7 @@ export class InterceptionHooks {
           },
         ),
       };
-      this.#pending.set(request, interception);
+      (request as Carrier)[INTERCEPTION] = interception;
       const settled = interception.settled!;
       unsettled.add(settled);
       void settled.finally(() => unsettled.delete(settled));
@@ -104,23 +110,23 @@ export class InterceptionHooks {
   onSpanStarted(span: Span, response: IncomingMessage | ServerResponse): void {
     if (!(response instanceof ServerResponse)) return;
     try {
-      const request = response.req;
-      const interception = this.#pending.get(request);
+      const interception = (response.req as Carrier)[INTERCEPTION];
       if (interception === undefined) return;
-      this.#pending.delete(request);
       registerSpan(span, interception);
       if (interception.resolution !== undefined) addEvents(span, interception.resolution);
       else if (interception.settled !== undefined) {
         holdEndUntil(span, interception.settled.then((resolution) => annotateLate(span, resolution, interception.provider)));
       }
       // Registered before the instrumentation's own 'close' listener, so this runs before the span ends.
-      response.once('close', () => this.#onResponseClosed(interception, response.statusCode));
+      // One function for every response (`on`, not `once`, which wraps it): nothing allocated per request.
+      response.on('close', recordWhenClosed);
     } catch (error) {
       reportFault('annotating the interception span', error);
     }
   }
 
-  #onResponseClosed(interception: Interception, statusCode: number): void {
+  /** When the response has closed: the metric points, now or once the resolution is known. */
+  onResponseClosed(interception: Interception, statusCode: number): void {
     const durationS = (performance.now() - interception.startedAt) / 1000;
     if (interception.resolution !== undefined) this.#record(interception.resolution, interception.provider, statusCode, durationS);
     else void interception.settled?.then((resolution) => this.#record(resolution, interception.provider, statusCode, durationS));
@@ -133,6 +139,15 @@ export class InterceptionHooks {
       reportFault('recording interception metrics', error);
     }
   }
+}
+
+function recordWhenClosed(this: ServerResponse): void {
+  const request = this.req as Carrier;
+  const interception = request[INTERCEPTION];
+  if (interception === undefined) return;
+  // Counted once, whatever else listens for this close.
+  request[INTERCEPTION] = undefined;
+  interception.hooks.onResponseClosed(interception, this.statusCode);
 }
 
 function addEvents(span: Span, resolution: Resolution): void {
