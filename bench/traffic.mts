@@ -34,3 +34,23 @@ export function interceptionMix(count: number, distinctUsers = 20_000): BenchReq
     return { method: 'POST', path, body, headers: { ...base, 'user-agent': 'codex_cli_rs/0.20.0', authorization: `Bearer sk-bench-user-${i % distinctUsers}`, 'x-coder-owner-id': randomUUID() } };
   });
 }
+
+/**
+ * The mix as one sequence shared by every connection. autocannon walks a `requests` array from its
+ * start on each connection, so with many connections only the head of a long array is ever sent;
+ * this hands out the next request of the mix whichever connection asks.
+ */
+export function sharedSequence(mix: readonly BenchRequest[]): { method: 'POST'; setupRequest: (request: object) => object }[] {
+  let next = 0;
+  return [{ method: 'POST', setupRequest: (request) => ({ ...request, ...mix[next++ % mix.length]! }) }];
+}
+
+/** How many distinct credentials the first `count` requests of `interceptionMix(size, distinctUsers)` carry. */
+export function distinctCredentials(mix: readonly BenchRequest[], count: number): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const { headers } = mix[i % mix.length]!;
+    seen.add(headers.authorization ?? headers['x-api-key'] ?? '');
+  }
+  return seen.size;
+}
