@@ -142,12 +142,16 @@ export class InterceptionHooks {
 }
 
 function recordWhenClosed(this: ServerResponse): void {
-  const request = this.req as Carrier;
-  const interception = request[INTERCEPTION];
-  if (interception === undefined) return;
-  // Counted once, whatever else listens for this close.
-  request[INTERCEPTION] = undefined;
-  interception.hooks.onResponseClosed(interception, this.statusCode);
+  try {
+    const request = this.req as Carrier;
+    const interception = request[INTERCEPTION];
+    if (interception === undefined) return;
+    // Counted once, whatever else listens for this close.
+    request[INTERCEPTION] = undefined;
+    interception.hooks.onResponseClosed(interception, this.statusCode);
+  } catch (error) {
+    reportFault('recording interception metrics', error);
+  }
 }
 
 function addEvents(span: Span, resolution: Resolution): void {
