@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     `(after ${WARM_UP_SECONDS} s of warm-up each, ${ROUNDS} rounds of ${SECONDS} s per configuration, interleaved, ${CONNECTIONS} connections, autocannon in the same machine${PIN ? `, gateway pinned to CPU ${GATEWAY_CPU} and load generator to CPU ${LOAD_CPU}` : ', unpinned'}).`,
     `Mix: 6 in 10 Coder Agents calls with an owner header, 3 ordinary users, 1 refused owner header (${distinctCredentials(interceptionMix(2_000), 2_000)} distinct credentials in the rounds); 330-byte JSON bodies.`,
     `Rounds during which the host took more than ${STEAL_LIMIT * 100}% of the gateway's core (steal time) were measured again: ${rerun} of them.`,
-    'Exporters for B and C: OTLP over HTTP to a local sink, batch span processor, metrics every 10 s. CPU is user + system time of the gateway process over the loaded window.',
+    'Exporters for B, B+ and C: OTLP over HTTP to a local sink, batch span processor, metrics every 10 s. CPU is user + system time of the gateway process over the loaded window.',
     '',
     ...lines,
     '',
