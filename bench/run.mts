@@ -162,8 +162,8 @@ async function main(): Promise<void> {
   const sinkUrl = await startSink();
   const gateways = { A: await startGateway('A', sinkUrl), B: await startGateway('B', sinkUrl), 'B+': await startGateway('B+', sinkUrl), C: await startGateway('C', sinkUrl) };
   const samples: Record<Config, Sample[]> = { A: [], B: [], 'B+': [], C: [] };
-  // Each round in another order, so no configuration always runs first or after the same one.
   for (const config of ALL) await load(gateways[config].url, WARM_UP_SECONDS);
+  // Each round in another order, so no configuration always runs first or after the same one.
   const orders = ALL.map((_, shift) => [...ALL.slice(shift), ...ALL.slice(0, shift)]);
   for (let round = 0; round < ROUNDS; round++) {
     for (const config of orders[round % orders.length]!) {
