@@ -58,10 +58,16 @@ async function startSink(): Promise<string> {
     // An empty body is a valid (empty) protobuf export response.
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
   });
+  // Idle connections stay open: a gateway stopped between its rounds must find its exporter's
+  // connection alive when it resumes, not reset, which would send its exports into retries.
+  sink.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   sink.unref();
   return `http://127.0.0.1:${(sink.address() as { port: number }).port}`;
 }
+
+// A configuration whose exports fell behind did less work than the others: reported with the results.
+const droppedSpans: Record<Config, number> = { A: 0, B: 0, 'B+': 0, C: 0 };
 
 // Gateways still alive when this process ends, stopped ones included, are killed with it.
 const children = new Set<ChildProcess>();
@@ -75,7 +81,7 @@ function startGateway(config: Config, sinkUrl: string, nodeArgs: string[] = []):
   const [command, ...args] = PIN ? ['taskset', '-c', GATEWAY_CPU, ...argv] : argv;
   const child = spawn(command!, args, {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env.PATH ?? '',
       OTEL_SERVICE_NAME: 'bench-gateway',
@@ -85,9 +91,15 @@ function startGateway(config: Config, sinkUrl: string, nodeArgs: string[] = []):
       OTEL_LOGS_EXPORTER: 'none',
       OTEL_METRIC_EXPORT_INTERVAL: '10000',
       OTEL_NODE_RESOURCE_DETECTORS: 'none',
+      // The SDK's warnings, among them spans dropped because exports fell behind.
+      OTEL_LOG_LEVEL: 'warn',
     },
   });
   children.add(child);
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    process.stderr.write(chunk);
+    for (const match of chunk.matchAll(/Dropped (\d+) spans/g)) droppedSpans[config] += Number(match[1]);
+  });
   child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -205,6 +217,7 @@ async function main(): Promise<void> {
       console.log(`round ${round + 1} ${config}: ${fmt(sample.rps, 0)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ${fmt(sample.cpuUsPerRequest)} µs CPU/request, gateway busy ${fmt(sample.busy * 100, 0)}%`);
     }
   }
+  const droppedInRounds = { ...droppedSpans };
   for (const gateway of Object.values(gateways)) {
     gateway.child.kill('SIGCONT');
     gateway.child.kill('SIGTERM');
@@ -250,6 +263,7 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}, with \`npm run bench\``,
     `(after ${WARM_UP_SECONDS} s of warm-up each, ${ROUNDS} rounds of ${SECONDS} s per configuration, interleaved, ${CONNECTIONS} connections, autocannon in the same machine${PIN ? `, gateway pinned to CPU ${GATEWAY_CPU} and load generator to CPU ${LOAD_CPU}` : ', unpinned'}).`,
     `Mix: 6 in 10 Coder Agents calls with an owner header, 3 ordinary users, 1 refused owner header (${distinctCredentials(ROUND_MIX, ROUND_MIX.length)} distinct credentials, each connection sending the same ${ROUND_MIX.length}-request sequence in turn); 330-byte JSON bodies.`,
+    `Spans dropped because exports fell behind: ${ALL.map((c) => `${c} ${droppedInRounds[c]}`).join(', ')}.`,
     `Rounds during which the host took more than ${STEAL_LIMIT * 100}% of the gateway's core (steal time) were measured again: ${rerunRounds} of them; ${keptDespiteSteal} still above it after ${MAX_ATTEMPTS} attempts were kept.`,
     'Exporters for B, B+ and C: OTLP over HTTP to a local sink, batch span processor, metrics every 10 s. CPU is user + system time of the gateway process over the loaded window.',
     '',
