@@ -68,6 +68,7 @@ async function startSink(): Promise<string> {
 
 // A configuration whose exports fell behind did less work than the others: reported with the results.
 const droppedSpans: Record<Config, number> = { A: 0, B: 0, 'B+': 0, C: 0 };
+const failedExports: Record<Config, number> = { A: 0, B: 0, 'B+': 0, C: 0 };
 
 // Gateways still alive when this process ends, stopped ones included, are killed with it.
 const children = new Set<ChildProcess>();
@@ -93,12 +94,16 @@ function startGateway(config: Config, sinkUrl: string, nodeArgs: string[] = []):
       OTEL_NODE_RESOURCE_DETECTORS: 'none',
       // The SDK's warnings, among them spans dropped because exports fell behind.
       OTEL_LOG_LEVEL: 'warn',
+      // The sink answers at once; an export sent just before a gateway was stopped between its
+      // rounds must not time out when it resumes.
+      OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
     },
   });
   children.add(child);
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     process.stderr.write(chunk);
     for (const match of chunk.matchAll(/Dropped (\d+) spans/g)) droppedSpans[config] += Number(match[1]);
+    for (const _ of chunk.matchAll(/timed out/g)) failedExports[config] += 1;
   });
   child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
@@ -218,6 +223,7 @@ async function main(): Promise<void> {
     }
   }
   const droppedInRounds = { ...droppedSpans };
+  const failedInRounds = { ...failedExports };
   for (const gateway of Object.values(gateways)) {
     gateway.child.kill('SIGCONT');
     gateway.child.kill('SIGTERM');
@@ -263,7 +269,7 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}, with \`npm run bench\``,
     `(after ${WARM_UP_SECONDS} s of warm-up each, ${ROUNDS} rounds of ${SECONDS} s per configuration, interleaved, ${CONNECTIONS} connections, autocannon in the same machine${PIN ? `, gateway pinned to CPU ${GATEWAY_CPU} and load generator to CPU ${LOAD_CPU}` : ', unpinned'}).`,
     `Mix: 6 in 10 Coder Agents calls with an owner header, 3 ordinary users, 1 refused owner header (${distinctCredentials(ROUND_MIX, ROUND_MIX.length)} distinct credentials, each connection sending the same ${ROUND_MIX.length}-request sequence in turn); 330-byte JSON bodies.`,
-    `Spans dropped because exports fell behind: ${ALL.map((c) => `${c} ${droppedInRounds[c]}`).join(', ')}.`,
+    `Spans dropped because exports fell behind: ${ALL.map((c) => `${c} ${droppedInRounds[c]}`).join(', ')}; exports timed out: ${ALL.map((c) => `${c} ${failedInRounds[c]}`).join(', ')}.`,
     `Rounds during which the host took more than ${STEAL_LIMIT * 100}% of the gateway's core (steal time) were measured again: ${rerunRounds} of them; ${keptDespiteSteal} still above it after ${MAX_ATTEMPTS} attempts were kept.`,
     'Exporters for B, B+ and C: OTLP over HTTP to a local sink, batch span processor, metrics every 10 s. CPU is user + system time of the gateway process over the loaded window.',
     '',
