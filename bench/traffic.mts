@@ -45,7 +45,7 @@ export function sharedSequence(mix: readonly BenchRequest[]): { method: 'POST'; 
   return [{ method: 'POST', setupRequest: (request) => ({ ...request, ...mix[next++ % mix.length]! }) }];
 }
 
-/** How many distinct credentials the first `count` requests of `interceptionMix(size, distinctUsers)` carry. */
+/** How many distinct credentials the first `count` requests of `mix` carry, taken in order and from its start again once it runs out. */
 export function distinctCredentials(mix: readonly BenchRequest[], count: number): number {
   const seen = new Set<string>();
   for (let i = 0; i < count; i++) {
