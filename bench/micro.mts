@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { createPolicy } = require('../dist/config/create-policy.js');
-const { resolveFromRecord } = require('../dist/resolution/resolve-initiator.js');
+const { resolveFromRecord } = require('../dist/resolution/resolve-request.js');
 const { InterceptionHooks } = require('../dist/otel/interception-hooks.js');
 const { createInstruments } = require('../dist/otel/instruments.js');
 const { MeterProvider, MetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics');

@@ -1,7 +1,7 @@
 import { createPolicy } from './config/create-policy';
 import { toHeaderRecord } from './resolution/headers';
 import type { InitiatorPolicy } from './resolution/policy';
-import { resolveFromRecord, UNREADABLE } from './resolution/resolve-initiator';
+import { resolveFromRecord, UNREADABLE } from './resolution/resolve-request';
 import type { HeaderInput, Resolution } from './resolution/types';
 
 let defaultPolicy: InitiatorPolicy | undefined;

@@ -21,7 +21,7 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace';
 import { InitiatorInstrumentation, type InitiatorInstrumentationConfig } from './otel/initiator-instrumentation';
 import { InitiatorSpanProcessor } from './otel/initiator-span-processor';
-import { pendingResolutionsSettled } from './otel/interception-hooks';
+import { pendingResolutionsSettled } from './otel/pending-resolutions';
 import { ATTR_INITIATOR_OVERRIDE } from './otel/semconv';
 
 /** One metric data point, flattened: the value is a number for counters, a histogram otherwise. */

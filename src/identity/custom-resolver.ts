@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Credential } from '../resolution/credential';
 import type { HeaderRecord } from '../resolution/headers';
-import { BoundedCache } from '../resolution/bounded-cache';
+import { BoundedCache } from '../util/bounded-cache';
+import { isPromise, TIMED_OUT, withDeadline } from '../util/deadline';
 import type { Resolver, ResolverAnswer, ResolverName } from '../resolution/resolver-types';
 
 /** What a custom resolver is given: the credential (its token readable, never serialised) and the headers. */
@@ -54,7 +55,7 @@ export function customResolver(resolveCredential: CredentialResolver, timeoutMs:
       const pending = inFlight.get(token);
       if (pending !== undefined) return pending;
       const answer = resolveCredential({ credential, headers });
-      if (typeof (answer as { then?: unknown } | undefined)?.then !== 'function') {
+      if (!isPromise(answer)) {
         answers.set(token, { initiator: answer }, Date.now() + CUSTOM_ANSWER_TTL_MS);
         return toAnswer(answer);
       }
@@ -65,13 +66,7 @@ export function customResolver(resolveCredential: CredentialResolver, timeoutMs:
         },
         (): ResolverAnswer => ({ failure: 'error' }),
       );
-      const bounded = new Promise<ResolverAnswer>((resolve) => {
-        const timer = setTimeout(() => resolve({ failure: 'timeout' }), timeoutMs);
-        void lookup.then((settled) => {
-          clearTimeout(timer);
-          resolve(settled);
-        });
-      });
+      const bounded = withDeadline(lookup, timeoutMs).then((settled): ResolverAnswer => (settled === TIMED_OUT ? { failure: 'timeout' } : settled));
       // Shared only while it may still answer, and only up to the cache's size.
       if (inFlight.size < CACHE_CAPACITY) {
         inFlight.set(token, bounded);

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { BoundedCache } from '../resolution/bounded-cache';
+import { BoundedCache } from '../util/bounded-cache';
 import type { Identity, Resolver, ResolverFailure } from '../resolution/resolver-types';
 
 /** How JWT bearer tokens are verified. Exactly one key source. */

@@ -1,5 +1,5 @@
 import type { Span, TimeInput } from '@opentelemetry/api';
-import { reportFault } from './guard';
+import { reportFault } from './plugin-diag';
 
 /**
  * Keeps a span open until `settled` settles, so it is exported with what arrives by then (the

@@ -4,7 +4,7 @@ import { HttpInstrumentation, type HttpInstrumentationConfig } from '@openteleme
 import { createPolicy, OPTION_LABELS, type InitiatorOptions } from '../config/create-policy';
 import type { InitiatorPolicy } from '../resolution/policy';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { pluginDiag, reportFault } from './guard';
+import { pluginDiag, reportFault } from './plugin-diag';
 import { createInstruments, type Instruments } from './instruments';
 import { InterceptionHooks, NO_ATTRIBUTES } from './interception-hooks';
 

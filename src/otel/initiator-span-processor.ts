@@ -1,6 +1,6 @@
 import { trace, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { reportFault } from './guard';
+import { reportFault } from './plugin-diag';
 import { holdEndUntil } from './hold-end';
 import { registerSpan, stateOfSpan } from './span-registry';
 import { ATTR_ENDUSER_ID } from './semconv';

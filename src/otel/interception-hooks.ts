@@ -2,12 +2,13 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { detectClient } from '../resolution/clients';
 import type { InitiatorPolicy } from '../resolution/policy';
-import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-initiator';
+import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-request';
 import { interceptionProvider } from '../resolution/routes';
 import type { Provider, Resolution } from '../resolution/types';
 import { interceptionSpanAttributes, overrideEventAttributes, pendingSpanAttributes, rejectionEventAttributes } from './attributes';
-import { reportFault } from './guard';
+import { reportFault } from './plugin-diag';
 import { holdEndUntil } from './hold-end';
+import { trackPendingResolution } from './pending-resolutions';
 import type { Instruments } from './instruments';
 import { registerSpan, type InterceptionState } from './span-registry';
 import { EVENT_INITIATOR_OVERRIDE, EVENT_INITIATOR_OVERRIDE_REJECTED } from './semconv';
@@ -19,18 +20,6 @@ interface Interception extends InterceptionState {
   readonly startedAt: number;
   /** Settles with the Resolution when a resolver had to wait; undefined when it was known at once. */
   readonly settled: Promise<Resolution> | undefined;
-}
-
-// Resolutions still waiting on a resolver, so that an exit can let them finish first.
-const unsettled = new Set<Promise<unknown>>();
-
-/**
- * Resolves once every resolution that is waiting now has settled and what depends on it (span
- * attributes and ends, metric points) has run. Bounded by the resolver timeout.
- */
-export async function pendingResolutionsSettled(): Promise<void> {
-  await Promise.allSettled([...unsettled]);
-  await new Promise((resolve) => setImmediate(resolve));
 }
 
 // From the start hook (which sees only the request) to the response hook (which sees the span) and
@@ -93,9 +82,7 @@ export class InterceptionHooks {
         ),
       };
       (request as Carrier)[INTERCEPTION] = interception;
-      const settled = interception.settled!;
-      unsettled.add(settled);
-      void settled.finally(() => unsettled.delete(settled));
+      trackPendingResolution(interception.settled!);
       return pendingSpanAttributes(detectClient(request.headers), provider);
     } catch (error) {
       reportFault('resolving the initiator', error);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { BoundedCache } from './bounded-cache';
+import { BoundedCache } from '../util/bounded-cache';
 import { firstValue, type HeaderRecord } from './headers';
 
 /** Where the credential was found. */

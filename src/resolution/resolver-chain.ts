@@ -1,3 +1,4 @@
+import { isPromise, TIMED_OUT, withDeadline } from '../util/deadline';
 import type { Credential } from './credential';
 import { isFailure, type CredentialIdentity, type Resolver, type ResolverAnswer, type ResolverError, type ResolverInput } from './resolver-types';
 
@@ -32,7 +33,7 @@ export function runChain(
       }
       if (isPromise(answer)) {
         const until = deadline ?? Date.now() + timeoutMs;
-        return withDeadline(answer, until).then(
+        return withDeadline(answer, until - Date.now()).then(
           (settled) => {
             if (settled === TIMED_OUT) errors.push({ resolver: resolver.name, reason: 'timeout' });
             else {
@@ -69,27 +70,4 @@ function accept(answer: ResolverAnswer, resolver: Resolver, errors: ResolverErro
 
 function fallback(credential: Credential | undefined, errors: readonly ResolverError[]): CredentialIdentity {
   return { initiator: credential?.fingerprint, mayDelegate: false, errors };
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | typeof TIMED_OUT> {
-  return new Promise((resolve, reject) => {
-    // Referenced: whoever awaits the resolution (a shutdown flush, a script) gets its answer.
-    const timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, deadline - Date.now()));
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }

@@ -1,6 +1,6 @@
 import { metrics, trace } from '@opentelemetry/api';
-import { pluginDiag } from '../otel/guard';
-import { pendingResolutionsSettled } from '../otel/interception-hooks';
+import { pluginDiag } from '../otel/plugin-diag';
+import { pendingResolutionsSettled } from '../otel/pending-resolutions';
 
 /** How long the plugin may hold up an exit to export what it has. */
 export const FLUSH_TIMEOUT_MS = 5_000;

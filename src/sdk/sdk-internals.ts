@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { pluginDiag } from '../otel/guard';
+import { pluginDiag } from '../otel/plugin-diag';
 
 interface EnvBuilders {
   getSpanProcessorsFromEnv?: () => SpanProcessor[];

@@ -4,7 +4,7 @@ import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { createPolicy } from '../../src/config/create-policy';
 import { fingerprintToken } from '../../src/resolution/credential';
 import { toHeaderRecord } from '../../src/resolution/headers';
-import { resolveFromRecord } from '../../src/resolution/resolve-initiator';
+import { resolveFromRecord } from '../../src/resolution/resolve-request';
 import {
   interceptionMetricAttributes,
   interceptionSpanAttributes,
