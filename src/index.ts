@@ -1,24 +1,54 @@
-export { resolveInitiator } from './resolve-initiator';
-export { interceptionProvider, providerFromPath, DEFAULT_INTERCEPTION_ROUTES } from './resolution/routes';
-export { detectClient, KNOWN_CLIENTS, UNKNOWN_CLIENT, CODER_AGENTS_CLIENT } from './resolution/clients';
-export { Credential, extractCredential, fingerprintToken, sha256Hex } from './resolution/credential';
-export type { CredentialKind } from './resolution/credential';
-export { isCanonicalUuidV4 } from './resolution/owner-header';
-export { ConfigError, DEFAULT_OWNER_HEADER, DEFAULT_OWNER_USER_AGENT_PREFIXES, DEFAULT_RESOLVER_TIMEOUT_MS } from './resolution/policy';
-export type { InitiatorPolicy, RuleOptions } from './resolution/policy';
-export type { ResolverError, ResolverName } from './resolution/resolver-types';
-export { REJECTION_REASONS } from './resolution/types';
-export type { HeaderInput, InitiatorSource, OwnerHeaderRejection, Provider, RejectionReason, Resolution } from './resolution/types';
-export { createPolicy, OPTION_LABELS } from './config/create-policy';
-export type { IdentityOptions, InitiatorOptions, SettingLabels } from './config/create-policy';
-export { optionsFromEnv, policyFromEnv, propagateTraceContextFromEnv, ENV_VARIABLES } from './config/env';
-export type { CredentialResolver, ResolverContext } from './identity/custom-resolver';
-export type { JwtOptions } from './identity/jwt';
-export { createInitiatorInstrumentation } from './create-initiator-instrumentation';
-export type { InitiatorSetup, InitiatorSetupOptions } from './create-initiator-instrumentation';
+// The package's promises: every name here is documented in the README's API section, and a test
+// keeps the two equal. Everything else in src/ is internal and may change in any release.
+
+export { ConfigError } from './config-error';
+export { DEFAULT_OWNER_HEADER } from './config/compile-policy';
+export { createPolicy } from './config/create-policy';
+export { createInitiatorInstrumentation } from './otel/create-initiator-instrumentation';
 export { InitiatorInstrumentation } from './otel/initiator-instrumentation';
-export { OutgoingContextGate } from './otel/outgoing-context-gate';
-export type { InitiatorInstrumentationConfig } from './otel/initiator-instrumentation';
 export { InitiatorSpanProcessor } from './otel/initiator-span-processor';
+export {
+  ATTR_AIBRIDGE_CLIENT,
+  ATTR_AIBRIDGE_PROVIDER,
+  ATTR_ENDUSER_ID,
+  ATTR_INITIATOR_CREDENTIAL_ERROR,
+  ATTR_INITIATOR_CREDENTIAL_ID,
+  ATTR_INITIATOR_OVERRIDE,
+  ATTR_INITIATOR_OVERRIDE_REJECTED_REASON,
+  ATTR_INITIATOR_OVERRIDE_VALUE_LENGTH,
+  ATTR_INITIATOR_SOURCE,
+  EVENT_INITIATOR_OVERRIDE,
+  EVENT_INITIATOR_OVERRIDE_REJECTED,
+  METRIC_INTERCEPTION_DURATION,
+  METRIC_INTERCEPTIONS,
+  METRIC_OVERRIDE_REJECTIONS,
+  METRIC_RESOLVER_ERRORS,
+  PROMETHEUS_METRIC_NAMES,
+} from './otel/semconv';
 export { currentInitiator } from './otel/span-registry';
-export * from './otel/semconv';
+export { fingerprintToken } from './resolution/credential';
+export { DEFAULT_INTERCEPTION_ROUTES } from './resolution/routes';
+export { REJECTION_REASONS } from './resolution/types';
+export { resolveInitiator } from './resolve-initiator';
+export type {
+  Credential,
+  CredentialKind,
+  CredentialResolver,
+  HeaderInput,
+  IdentityOptions,
+  InitiatorInstrumentationConfig,
+  InitiatorOptions,
+  InitiatorPolicy,
+  InitiatorSetup,
+  InitiatorSetupOptions,
+  InitiatorSource,
+  JwtOptions,
+  OwnerHeaderRejection,
+  Provider,
+  RejectionReason,
+  Resolution,
+  ResolverContext,
+  ResolverError,
+  ResolverName,
+  RuleOptions,
+} from './types';

@@ -5,9 +5,9 @@
  */
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { getStringFromEnv } from '@opentelemetry/core';
+import { ConfigError } from './config-error';
 import { policyFromEnv, propagateTraceContextFromEnv } from './config/env';
-import { reportToDiag } from './otel/initiator-instrumentation';
-import { ConfigError } from './resolution/policy';
+import { reportToDiag } from './otel/plugin-diag';
 import { startPlugin } from './sdk/start-plugin';
 
 /** sysexits' EX_CONFIG. */

@@ -19,7 +19,8 @@ import {
   type Histogram,
 } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace';
-import { InitiatorInstrumentation, type InitiatorInstrumentationConfig } from './otel/initiator-instrumentation';
+import { InitiatorInstrumentation } from './otel/initiator-instrumentation';
+import type { InitiatorInstrumentationConfig } from './types';
 import { InitiatorSpanProcessor } from './otel/initiator-span-processor';
 import { pendingResolutionsSettled } from './otel/pending-resolutions';
 import { ATTR_INITIATOR_OVERRIDE } from './otel/semconv';

@@ -1,6 +1,7 @@
-import type { JwtOptions } from '../identity/jwt';
-import { ConfigError } from '../resolution/policy';
-import { createPolicy, type InitiatorOptions, type Report, type SettingLabels } from './create-policy';
+import type { InitiatorPolicy } from '../resolution/policy';
+import type { InitiatorOptions, JwtOptions } from '../types';
+import { ConfigError } from '../config-error';
+import { createPolicy, type Report, type SettingLabels } from './create-policy';
 
 /** The plugin's environment variables, by the option each sets. */
 export const ENV_VARIABLES: SettingLabels = {
@@ -56,7 +57,7 @@ export function optionsFromEnv(env: Env): InitiatorOptions {
  * Reads the variables and builds the policy from them: what the preload does at start. Throws
  * `ConfigError` naming the variable at fault.
  */
-export function policyFromEnv(env: Env, report?: Report) {
+export function policyFromEnv(env: Env, report?: Report): InitiatorPolicy {
   return createPolicy(optionsFromEnv(env), ENV_VARIABLES, report);
 }
 

@@ -1,4 +1,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { ConfigError } from '../config-error';
+import { isValidInitiatorId } from '../resolution/initiator-id';
 import type { Resolver } from '../resolution/resolver-types';
 
 /** One credential of the file: who is behind it, and whether it may delegate. */
@@ -7,13 +9,7 @@ export interface CredentialEntry {
   readonly delegate: boolean;
 }
 
-/** A credentials file that cannot be used; the message names the file, the entry and the problem. */
-export class CredentialsFileError extends Error {
-  override name = 'CredentialsFileError';
-}
-
 const SHA256 = /^[0-9a-f]{64}$/;
-const INITIATOR = /^[\x21-\x7e](?:[\x20-\x7e]{0,254}[\x21-\x7e])?$/;
 const ENTRY_KEYS = new Set(['sha256', 'initiator', 'delegate']);
 
 /**
@@ -21,9 +17,9 @@ const ENTRY_KEYS = new Set(['sha256', 'initiator', 'delegate']);
  * `{ "credentials": [ { "sha256": <64 lowercase hex>, "initiator": <printable id>, "delegate"?: <boolean> } ] }`.
  * Unknown keys are errors: a misspelt `delegate` must not silently fail open (or closed).
  */
-export function parseCredentialsFile(text: string, path: string): ReadonlyMap<string, CredentialEntry> {
+export function parseCredentialsFile(text: string, path: string, label: string): ReadonlyMap<string, CredentialEntry> {
   const fail = (where: string, problem: string): never => {
-    throw new CredentialsFileError(`${path}: ${where}: ${problem}`);
+    throw new ConfigError(label, `${path}: ${where}: ${problem}`);
   };
   let document: unknown;
   try {
@@ -47,7 +43,7 @@ export function parseCredentialsFile(text: string, path: string): ReadonlyMap<st
     if (unknown !== undefined) fail(where, `${describeKey(unknown)} (allowed: sha256, initiator, delegate)`);
     const { sha256, initiator, delegate } = entry as Record<string, unknown>;
     if (typeof sha256 !== 'string' || !SHA256.test(sha256)) fail(`${where}.sha256`, 'must be 64 lowercase hex characters (sha256 of the token, never the token)');
-    if (typeof initiator !== 'string' || !INITIATOR.test(initiator)) fail(`${where}.initiator`, 'must be a printable string of 1 to 256 characters without surrounding spaces');
+    if (!isValidInitiatorId(initiator)) fail(`${where}.initiator`, 'must be a printable string of 1 to 256 characters without surrounding spaces');
     if (delegate !== undefined && typeof delegate !== 'boolean') fail(`${where}.delegate`, 'must be true or false');
     if (entries.has(sha256 as string)) fail(`${where}.sha256`, 'appears more than once');
     entries.set(sha256 as string, { initiator: initiator as string, delegate: delegate === true });
@@ -60,16 +56,16 @@ function describeKey(key: string): string {
   return /^[A-Za-z_]{1,24}$/.test(key) ? `unknown key "${key}"` : 'an unknown key (not shown: it may be a credential)';
 }
 
-/** Reads and validates the file; throws `CredentialsFileError` naming what is wrong. */
-export function loadCredentialsFile(path: string): ReadonlyMap<string, CredentialEntry> {
+/** Reads and validates the file; throws `ConfigError` (labelled `label`) naming what is wrong. */
+export function loadCredentialsFile(path: string, label: string): ReadonlyMap<string, CredentialEntry> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new CredentialsFileError(`${path}: cannot be read (${code})`);
+    throw new ConfigError(label, `${path}: cannot be read (${code})`);
   }
-  return parseCredentialsFile(text, path);
+  return parseCredentialsFile(text, path, label);
 }
 
 interface FileStatus {
@@ -96,17 +92,17 @@ export interface CredentialsFileEvents {
  * Polling the file's status, rather than watching its inode, follows atomic renames and the
  * symlink swaps of mounted configuration.
  */
-export function credentialsFileResolver(path: string, events: CredentialsFileEvents = {}): Resolver {
-  let entries = loadCredentialsFile(path);
+export function credentialsFileResolver(path: string, label: string, events: CredentialsFileEvents = {}): Resolver {
+  let entries = loadCredentialsFile(path, label);
   const onChange = (current: FileStatus, previous: FileStatus): void => {
     // ctime and inode catch rewrites that keep the size and restore the modification time (cp -p, rsync -t).
     const same = current.mtimeMs === previous.mtimeMs && current.ctimeMs === previous.ctimeMs && current.size === previous.size && current.ino === previous.ino;
     if (same) return;
     try {
-      entries = loadCredentialsFile(path);
+      entries = loadCredentialsFile(path, label);
       events.onReload?.(entries.size);
     } catch (error) {
-      events.onRejectedReload?.(error instanceof Error ? error.message : String(error), entries.size);
+      events.onRejectedReload?.(error instanceof ConfigError ? error.problem : String(error), entries.size);
     }
   };
   watchFile(path, { interval: CREDENTIALS_FILE_POLL_MS, persistent: false }, onChange);

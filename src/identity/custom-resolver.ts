@@ -1,33 +1,14 @@
 import { createRequire } from 'node:module';
 import { join, resolve as resolvePath } from 'node:path';
-import type { Credential } from '../resolution/credential';
-import type { HeaderRecord } from '../resolution/headers';
-import { BoundedCache } from '../util/bounded-cache';
+import { ConfigError } from '../config-error';
+import { BoundedCache, CACHE_CAPACITY } from '../util/bounded-cache';
 import { isPromise, TIMED_OUT, withDeadline } from '../util/deadline';
-import type { Resolver, ResolverAnswer, ResolverName } from '../resolution/resolver-types';
-
-/** What a custom resolver is given: the credential (its token readable, never serialised) and the headers. */
-export interface ResolverContext {
-  readonly credential: Credential;
-  /** Lowercase-keyed request headers. */
-  readonly headers: HeaderRecord;
-}
-
-/**
- * Maps a credential to the initiator behind it, or undefined when it does not know it; may answer
- * later (a database, an auth service). Throwing, rejecting or answering too late only costs the
- * request its resolved identity: the fingerprint stands in.
- *
- * @example
- * export async function resolveCredential({ credential }) {
- *   return (await db.lookupKey(credential.sha256))?.owner;
- * }
- */
-export type CredentialResolver = (context: ResolverContext) => string | undefined | Promise<string | undefined>;
+import type { Resolver, ResolverAnswer } from '../resolution/resolver-types';
+import type { ResolverName } from '../resolution/types';
+import type { CredentialResolver } from '../types';
 
 /** How long an answer of a custom resolver is reused for the same token. */
 export const CUSTOM_ANSWER_TTL_MS = 60_000;
-const CACHE_CAPACITY = 10_000;
 
 /**
  * Wraps a custom resolver: only asked about requests with a credential, its answers (known or not)
@@ -40,11 +21,8 @@ export function customResolver(resolveCredential: CredentialResolver, timeoutMs:
   // Boxed, so that a remembered "not known" is told apart from a miss.
   const answers = new BoundedCache<string, { readonly initiator: unknown }>(CACHE_CAPACITY);
   const inFlight = new Map<string, Promise<ResolverAnswer>>();
-  const toAnswer = (initiator: unknown): ResolverAnswer => {
-    if (initiator === undefined) return undefined;
-    if (typeof initiator !== 'string' || initiator === '' || initiator.length > 256) return { failure: 'invalid_answer' };
-    return { initiator, mayDelegate: false };
-  };
+  // Whatever it answered is checked by the resolver chain, as every resolver's answer is.
+  const toAnswer = (initiator: unknown): ResolverAnswer => (initiator === undefined ? undefined : { initiator: initiator as string, mayDelegate: false });
   return {
     name,
     resolve({ credential, headers }) {
@@ -77,16 +55,11 @@ export function customResolver(resolveCredential: CredentialResolver, timeoutMs:
   };
 }
 
-/** A resolver module that cannot be used; the message says why. */
-export class ResolverModuleError extends Error {
-  override name = 'ResolverModuleError';
-}
-
 /**
  * Loads `AIBRIDGE_RESOLVER_MODULE`: a path (relative to the working directory) or a package name,
  * CommonJS or ESM, exporting `resolveCredential`.
  */
-export function loadResolverModule(specifier: string, cwd: string = process.cwd()): CredentialResolver {
+export function loadResolverModule(specifier: string, label: string, cwd: string = process.cwd()): CredentialResolver {
   const requireFromCwd = createRequire(join(cwd, 'noop.js'));
   const target = specifier.startsWith('.') ? resolvePath(cwd, specifier) : specifier;
   let loaded: unknown;
@@ -94,10 +67,10 @@ export function loadResolverModule(specifier: string, cwd: string = process.cwd(
     loaded = requireFromCwd(target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ResolverModuleError(`${specifier}: cannot be loaded (${code ?? (error instanceof Error ? error.name : 'error')})`);
+    throw new ConfigError(label, `${specifier}: cannot be loaded (${code ?? (error instanceof Error ? error.name : 'error')})`);
   }
   const exports = loaded as { resolveCredential?: unknown; default?: { resolveCredential?: unknown } } | undefined;
   const resolveCredential = exports?.resolveCredential ?? exports?.default?.resolveCredential;
-  if (typeof resolveCredential !== 'function') throw new ResolverModuleError(`${specifier}: does not export a resolveCredential function`);
+  if (typeof resolveCredential !== 'function') throw new ConfigError(label, `${specifier}: does not export a resolveCredential function`);
   return resolveCredential as CredentialResolver;
 }

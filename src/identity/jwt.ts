@@ -1,41 +1,15 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { BoundedCache } from '../util/bounded-cache';
+import { ConfigError } from '../config-error';
 import type { Identity, Resolver, ResolverFailure } from '../resolution/resolver-types';
+import type { JwtOptions } from '../types';
+import { BoundedCache, CACHE_CAPACITY } from '../util/bounded-cache';
 
-/** How JWT bearer tokens are verified. Exactly one key source. */
-export interface JwtOptions {
-  /** A JWKS endpoint (https, or http on loopback for tests). */
-  readonly jwksUrl?: string;
-  /** A PEM public key (SPKI) or certificate file. */
-  readonly publicKeyFile?: string;
-  /** A shared HMAC secret (HS256/384/512), at least 32 characters. */
-  readonly secret?: string;
-  /** Required `iss`, when set. */
-  readonly issuer?: string;
-  /** Required `aud`, when set. */
-  readonly audience?: string;
-  /**
-   * The claim that holds the initiator ID.
-   * @default 'sub'
-   */
-  readonly claim?: string;
-}
-
-/** A JWT setting that cannot be used; `setting` names the option at fault. */
-export class JwtConfigError extends Error {
-  override name = 'JwtConfigError';
-  constructor(
-    readonly setting: keyof JwtOptions,
-    problem: string,
-  ) {
-    super(problem);
-  }
-}
+/** The names used in errors for each JWT setting (options or variables). */
+export type JwtLabels = Readonly<Record<keyof JwtOptions, string>>;
 
 const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const CACHE_CAPACITY = 10_000;
 /** Verified tokens without `exp` are re-verified after this long. */
 const NO_EXPIRY_TTL_MS = 5 * 60_000;
 /** Tokens that failed for a lasting reason are not re-verified for this long. */
@@ -50,8 +24,8 @@ type Verdict = Identity | ResolverFailure;
  * only a short failure reason. Verdicts are cached per token (until expiry, in a bounded cache),
  * so repeat requests are answered without waiting.
  */
-export function jwtResolver(options: JwtOptions): Resolver {
-  const key = verificationKey(options);
+export function jwtResolver(options: JwtOptions, labels: JwtLabels): Resolver {
+  const key = verificationKey(options, labels);
   const algorithms = allowedAlgorithms(key);
   const fromJwks = options.jwksUrl !== undefined;
   const claim = options.claim ?? 'sub';
@@ -65,12 +39,13 @@ export function jwtResolver(options: JwtOptions): Resolver {
         ...(algorithms !== undefined && { algorithms }),
       });
       const initiator = payload[claim];
-      if (typeof initiator !== 'string' || initiator === '' || initiator.length > 256) {
+      // The chain checks the ID itself, as it does every resolver's answer.
+      if (initiator === undefined) {
         const failure = { failure: 'claim_missing' };
         verdicts.set(token, failure, Date.now() + FAILURE_TTL_MS);
         return failure;
       }
-      const identity = { initiator, mayDelegate: false };
+      const identity = { initiator: initiator as string, mayDelegate: false };
       verdicts.set(token, identity, typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() + NO_EXPIRY_TTL_MS);
       return identity;
     } catch (error) {
@@ -90,20 +65,25 @@ export function jwtResolver(options: JwtOptions): Resolver {
   };
 }
 
-function verificationKey(options: JwtOptions): JWTVerifyGetKey | KeyObject | Uint8Array {
-  const sources = (['jwksUrl', 'publicKeyFile', 'secret'] as const).filter((name) => options[name] !== undefined);
-  if (sources.length !== 1) {
-    throw new JwtConfigError(sources[1] ?? 'jwksUrl', sources.length === 0 ? 'needs one key source' : `conflicts with ${sources[0]}: set exactly one key source`);
+const KEY_SOURCES = ['jwksUrl', 'publicKeyFile', 'secret'] as const;
+
+/** The one key tokens are verified with; throws `ConfigError` unless exactly one source is set and usable. */
+function verificationKey(options: JwtOptions, labels: JwtLabels): JWTVerifyGetKey | KeyObject | Uint8Array {
+  const sources = KEY_SOURCES.filter((name) => options[name] !== undefined);
+  if (sources.length > 1) throw new ConfigError(labels[sources[1]!], `conflicts with ${labels[sources[0]!]}: set exactly one key source`);
+  if (sources.length === 0) {
+    const set = (Object.keys(options) as (keyof JwtOptions)[]).find((name) => options[name] !== undefined) ?? 'jwksUrl';
+    throw new ConfigError(labels[set], `is set, but no key to verify tokens with: set one of ${KEY_SOURCES.map((name) => labels[name]).join(', ')}`);
   }
   if (options.jwksUrl !== undefined) {
     let url: URL;
     try {
       url = new URL(options.jwksUrl);
     } catch {
-      throw new JwtConfigError('jwksUrl', 'is not a URL');
+      throw new ConfigError(labels.jwksUrl, 'is not a URL');
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-      throw new JwtConfigError('jwksUrl', 'must be https (plain http only on loopback)');
+      throw new ConfigError(labels.jwksUrl, 'must be https (plain http only on loopback)');
     }
     return createRemoteJWKSet(url, { timeoutDuration: 2_000, cooldownDuration: 30_000 });
   }
@@ -112,16 +92,16 @@ function verificationKey(options: JwtOptions): JWTVerifyGetKey | KeyObject | Uin
     try {
       pem = readFileSync(options.publicKeyFile, 'utf8');
     } catch (error) {
-      throw new JwtConfigError('publicKeyFile', `${options.publicKeyFile}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      throw new ConfigError(labels.publicKeyFile, `${options.publicKeyFile}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     }
     try {
       return createPublicKey(pem);
     } catch {
-      throw new JwtConfigError('publicKeyFile', `${options.publicKeyFile}: is not a PEM public key or certificate`);
+      throw new ConfigError(labels.publicKeyFile, `${options.publicKeyFile}: is not a PEM public key or certificate`);
     }
   }
   const secret = options.secret ?? '';
-  if (secret.length < MIN_SECRET_LENGTH) throw new JwtConfigError('secret', `must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (secret.length < MIN_SECRET_LENGTH) throw new ConfigError(labels.secret, `must be at least ${MIN_SECRET_LENGTH} characters`);
   return new TextEncoder().encode(secret);
 }
 

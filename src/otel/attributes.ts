@@ -1,7 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
-import type { ResolverError } from '../resolution/resolver-types';
-import type { OwnerHeaderRejection, Provider, Resolution } from '../resolution/types';
+import type { OwnerHeaderRejection, Provider, Resolution, ResolverError } from '../resolution/types';
 import {
   ATTR_AIBRIDGE_CLIENT,
   ATTR_AIBRIDGE_PROVIDER,

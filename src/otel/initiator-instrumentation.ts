@@ -1,30 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { metrics, type Attributes, type MeterProvider, type Span } from '@opentelemetry/api';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
-import { createPolicy, OPTION_LABELS, type InitiatorOptions } from '../config/create-policy';
-import type { InitiatorPolicy } from '../resolution/policy';
+import { createPolicy, OPTION_LABELS } from '../config/create-policy';
+import type { InitiatorInstrumentationConfig } from '../types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { pluginDiag, reportFault } from './plugin-diag';
+import { pluginDiag, reportFault, reportToDiag } from './plugin-diag';
 import { createInstruments, type Instruments } from './instruments';
 import { InterceptionHooks, NO_ATTRIBUTES } from './interception-hooks';
-
-/** Options of `InitiatorInstrumentation`: how to resolve, plus any HTTP instrumentation config. */
-export interface InitiatorInstrumentationConfig extends InitiatorOptions {
-  /**
-   * A policy built already (`createPolicy`, `policyFromEnv`); the resolution options above are
-   * then ignored. Lets the files and modules a policy loads be loaded once.
-   * @default built from the options above
-   */
-  readonly policy?: InitiatorPolicy;
-  /**
-   * Passed to `HttpInstrumentation`. Your hooks still run, after the plugin's, and
-   * `ignoreIncomingRequestHook` is honoured. On interceptions, attributes your start hook returns
-   * under `enduser.id`, `initiator.*` or `aibridge.*` are dropped; `headersToSpanAttributes` never
-   * captures credential headers or the owner header.
-   * @default {}
-   */
-  readonly http?: HttpInstrumentationConfig;
-}
 
 const COMPOSED = Symbol('aibridge-initiator-otel.composed');
 type ComposedConfig = HttpInstrumentationConfig & { [COMPOSED]?: true };
@@ -59,12 +41,6 @@ export class InitiatorInstrumentation extends HttpInstrumentation {
     // The base constructor calls this before `#hooks` exists, with a config composed already.
     super.setConfig((config as ComposedConfig)[COMPOSED] ? config : compose(this.#hooks, config));
   }
-}
-
-/** Where a policy's notices after start (credentials file reloads) go. */
-export function reportToDiag(level: 'info' | 'warn', message: string): void {
-  if (level === 'warn') pluginDiag.warn(message);
-  else pluginDiag.info(message);
 }
 
 function instrumentsOf(provider: MeterProvider): Instruments {

@@ -11,3 +11,9 @@ export function reportFault(what: string, error: unknown): void {
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   pluginDiag.error(`fault while ${what}; the request goes on untouched: ${detail}`);
 }
+
+/** Where a policy's notices after start (credentials file reloads) go. */
+export function reportToDiag(level: 'info' | 'warn', message: string): void {
+  if (level === 'warn') pluginDiag.warn(message);
+  else pluginDiag.info(message);
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { BoundedCache } from '../util/bounded-cache';
+import { BoundedCache, CACHE_CAPACITY } from '../util/bounded-cache';
 import { firstValue, type HeaderRecord } from './headers';
 
 /** Where the credential was found. */
@@ -75,13 +75,18 @@ export function sha256Hex(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** `key-` + the first 16 hex characters of sha256(token). */
+/**
+ * The credential initiator of a token no resolver knows: `key-` + the first 16 hex characters of
+ * its sha256. Enough to tell credentials apart and to list one in `trustedInitiators`; nothing to
+ * recover the token from.
+ */
 export function fingerprintToken(token: string): string {
-  return 'key-' + sha256Hex(token).slice(0, 16);
+  return fingerprintOf(sha256Hex(token));
 }
 
-/** Number of distinct tokens whose digests are remembered. */
-export const DIGEST_CACHE_CAPACITY = 10_000;
+function fingerprintOf(sha256: string): string {
+  return 'key-' + sha256.slice(0, 16);
+}
 
 /**
  * Tokens repeat across requests (one service account, a few thousand users), and hashing is the
@@ -89,12 +94,12 @@ export const DIGEST_CACHE_CAPACITY = 10_000;
  * distinct tokens grow memory. It holds raw tokens as keys, in this process's memory only, where
  * each request's token already is.
  */
-const digests = new BoundedCache<string, Digest>(DIGEST_CACHE_CAPACITY);
+const digests = new BoundedCache<string, Digest>(CACHE_CAPACITY);
 function digestOf(token: string): Digest {
   let digest = digests.get(token);
   if (digest === undefined) {
     const sha256 = sha256Hex(token);
-    digest = { sha256, fingerprint: 'key-' + sha256.slice(0, 16) };
+    digest = { sha256, fingerprint: fingerprintOf(sha256) };
     digests.set(token, digest);
   }
   return digest;

@@ -1,6 +1,8 @@
 import { isPromise, TIMED_OUT, withDeadline } from '../util/deadline';
 import type { Credential } from './credential';
-import { isFailure, type CredentialIdentity, type Resolver, type ResolverAnswer, type ResolverError, type ResolverInput } from './resolver-types';
+import { isValidInitiatorId } from './initiator-id';
+import { isFailure, type CredentialIdentity, type Resolver, type ResolverAnswer, type ResolverInput } from './resolver-types';
+import type { ResolverError } from './types';
 
 /**
  * Runs the resolvers in order; the first that knows the request gives the credential initiator,
@@ -61,8 +63,9 @@ function accept(answer: ResolverAnswer, resolver: Resolver, errors: ResolverErro
     errors.push({ resolver: resolver.name, reason: answer.failure });
     return undefined;
   }
-  if (typeof answer.initiator !== 'string' || answer.initiator === '') {
-    errors.push({ resolver: resolver.name, reason: 'invalid_answer' });
+  // Every answer passes here, so this is the one place an initiator ID is checked.
+  if (!isValidInitiatorId(answer.initiator)) {
+    errors.push({ resolver: resolver.name, reason: 'invalid' });
     return undefined;
   }
   return { initiator: answer.initiator, mayDelegate: answer.mayDelegate === true, errors };

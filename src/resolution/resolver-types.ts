@@ -1,8 +1,6 @@
 import type { Credential } from './credential';
 import type { HeaderRecord } from './headers';
-
-/** Where a credential initiator came from. */
-export type ResolverName = 'initiator_header' | 'credentials_file' | 'jwt' | 'module' | 'custom';
+import type { ResolverError, ResolverName } from './types';
 
 /** What a resolver sees of a request. */
 export interface ResolverInput {
@@ -39,12 +37,6 @@ export interface Resolver {
   close?(): void;
 }
 
-/** A failure of one resolver on one request, as recorded on spans and counted. */
-export interface ResolverError {
-  readonly resolver: ResolverName;
-  readonly reason: string;
-}
-
 /** The outcome of the resolver chain for one request. */
 export interface CredentialIdentity {
   /** The credential initiator; undefined when there is no credential and no resolver knew the request. */
@@ -55,4 +47,15 @@ export interface CredentialIdentity {
 
 export function isFailure(answer: ResolverAnswer): answer is ResolverFailure {
   return answer !== undefined && 'failure' in answer;
+}
+
+/** Stops the resolvers' background work; one that fails to close does not keep the others open. */
+export function closeResolvers(resolvers: readonly Resolver[]): void {
+  for (const resolver of resolvers) {
+    try {
+      resolver.close?.();
+    } catch {
+      // Closing only stops file watching; nothing is lost if it fails.
+    }
+  }
 }

@@ -1,4 +1,5 @@
-import type { ResolverError } from './resolver-types';
+// The rules' own vocabulary. This file imports nothing, so every other module can depend on it
+// without a cycle.
 
 /** Which upstream API shape an interception speaks. */
 export type Provider = 'openai' | 'anthropic';
@@ -17,6 +18,16 @@ export interface OwnerHeaderRejection {
   readonly reason: RejectionReason;
   /** Length in characters of the header value as received (all values joined when repeated). */
   readonly valueLength: number;
+}
+
+/** Where a credential initiator came from. */
+export type ResolverName = 'initiator_header' | 'credentials_file' | 'jwt' | 'module' | 'custom';
+
+/** A failure of one resolver on one request, as recorded on spans and counted. */
+export interface ResolverError {
+  readonly resolver: ResolverName;
+  /** Short and bounded, e.g. `expired`, `timeout`, `invalid`. */
+  readonly reason: string;
 }
 
 /**

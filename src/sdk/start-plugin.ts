@@ -1,7 +1,9 @@
 import { getBooleanFromEnv } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { createInitiatorInstrumentation } from '../create-initiator-instrumentation';
+import { createInitiatorInstrumentation } from '../otel/create-initiator-instrumentation';
+import { requireHttpModules } from '../otel/require-http';
 import type { InitiatorPolicy } from '../resolution/policy';
+import { closeResolvers } from '../resolution/resolver-types';
 import { flushOnExit } from './flush-on-exit';
 import { ownScrapeFilter } from './own-traffic';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './sdk-internals';
@@ -20,7 +22,7 @@ export interface PluginSettings {
 export function startPlugin({ policy, propagateTraceContext }: PluginSettings): void {
   // Constructing an instrumentation already hooks `require`; a disabled SDK must leave http untouched.
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) {
-    for (const resolver of policy.resolvers) resolver.close?.();
+    closeResolvers(policy.resolvers);
     return;
   }
   const ignoreIncomingRequestHook = ownScrapeFilter();
@@ -39,9 +41,6 @@ export function startPlugin({ policy, propagateTraceContext }: PluginSettings): 
     ...(fromEnv !== undefined && { spanProcessors: fromEnv.length > 0 ? [initiators.spanProcessor, ...fromEnv] : [] }),
   });
   sdk.start();
-  // The instrumentation patches http and https when they are first required; an ESM gateway
-  // imports them instead, which the require hook does not see.
-  require('node:http');
-  require('node:https');
+  requireHttpModules();
   flushOnExit(() => sdk.shutdown());
 }

@@ -1,4 +1,11 @@
 /**
+ * How many entries each per-credential cache keeps (digests, JWT verdicts, resolver answers): a few
+ * thousand users and their service accounts fit, and a flood of distinct tokens cannot grow memory
+ * past a few megabytes.
+ */
+export const CACHE_CAPACITY = 10_000;
+
+/**
  * A map with a size bound and optional per-entry expiry. When full, the oldest entry goes first;
  * expired entries are dropped when met. Lookups on the request path must stay cheap, and memory
  * must not grow with the number of distinct callers.

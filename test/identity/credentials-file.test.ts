@@ -3,10 +3,11 @@ import { parseCredentialsFile } from '../../src/identity/credentials-file';
 import { SERVICE_TOKEN } from '../support/fixtures';
 
 const HASH = 'a'.repeat(64);
+const LABEL = 'AIBRIDGE_CREDENTIALS_FILE';
 
 describe('credentials file schema', () => {
   it('accepts entries with and without delegate', () => {
-    const entries = parseCredentialsFile(JSON.stringify({ credentials: [{ sha256: HASH, initiator: 'svc', delegate: true }, { sha256: 'b'.repeat(64), initiator: 'alice' }] }), 'c.json');
+    const entries = parseCredentialsFile(JSON.stringify({ credentials: [{ sha256: HASH, initiator: 'svc', delegate: true }, { sha256: 'b'.repeat(64), initiator: 'alice' }] }), 'c.json', LABEL);
     expect([...entries]).toEqual([
       [HASH, { initiator: 'svc', delegate: true }],
       ['b'.repeat(64), { initiator: 'alice', delegate: false }],
@@ -23,7 +24,7 @@ describe('credentials file schema', () => {
     [{ credentials: [{ sha256: HASH, initiator: 'x', delgate: true }] }, 'c.json: credentials[0]: unknown key "delgate" (allowed: sha256, initiator, delegate)'],
     [{ credentials: [{ sha256: HASH, initiator: 'x' }, { sha256: HASH, initiator: 'y' }] }, 'c.json: credentials[1].sha256: appears more than once'],
   ])('refuses %j, naming the file, the entry and the problem', (document, message) => {
-    expect(() => parseCredentialsFile(JSON.stringify(document), 'c.json')).toThrow(message);
+    expect(() => parseCredentialsFile(JSON.stringify(document), 'c.json', LABEL)).toThrow(`${LABEL}: ${message}`);
   });
 
   it('never repeats a token written where a key or a hash belongs', () => {
@@ -37,11 +38,11 @@ describe('credentials file schema', () => {
     for (const text of misplaced) {
       let message = '';
       try {
-        parseCredentialsFile(text, 'c.json');
+        parseCredentialsFile(text, 'c.json', LABEL);
       } catch (error) {
         message = (error as Error).message;
       }
-      expect(message).toMatch(/^c\.json: /);
+      expect(message).toMatch(/^AIBRIDGE_CREDENTIALS_FILE: c\.json: /);
       expect(message).not.toContain(SERVICE_TOKEN.slice(0, 8));
     }
   });

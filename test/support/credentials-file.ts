@@ -1,7 +1,7 @@
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256Hex } from 'aibridge-initiator-otel';
+import { sha256Hex } from '../../src/resolution/credential';
 
 export interface Listed {
   readonly token: string;

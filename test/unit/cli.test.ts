@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fingerprintToken, sha256Hex } from 'aibridge-initiator-otel';
+import { fingerprintToken } from 'aibridge-initiator-otel';
+import { sha256Hex } from '../../src/resolution/credential';
 import { SERVICE_TOKEN } from '../support/fixtures';
 import { REPO_ROOT } from '../support/gateway-process';
 import { recordOutput } from '../support/scan';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectClient, KNOWN_CLIENTS } from 'aibridge-initiator-otel';
+import { detectClient, KNOWN_CLIENTS } from '../../src/resolution/clients';
 
 describe('client detection', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Credential, extractCredential, fingerprintToken } from 'aibridge-initiator-otel';
+import { Credential, extractCredential, fingerprintToken } from '../../src/resolution/credential';
 import { ALICE_TOKEN, BOB_API_KEY } from '../support/fixtures';
 
 describe('credential extraction', () => {

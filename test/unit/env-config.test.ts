@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, optionsFromEnv, policyFromEnv, propagateTraceContextFromEnv } from 'aibridge-initiator-otel';
+import { createPolicy } from 'aibridge-initiator-otel';
+import { optionsFromEnv, policyFromEnv, propagateTraceContextFromEnv } from '../../src/config/env';
 
 describe('plugin variables', () => {
   it('no variables give the defaults', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, fingerprintToken, isCanonicalUuidV4, resolveInitiator } from 'aibridge-initiator-otel';
+import { createPolicy, fingerprintToken, resolveInitiator } from 'aibridge-initiator-otel';
+import { isCanonicalUuidV4 } from '../../src/resolution/owner-header';
 import { CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN, SOMEONE_ELSE_TOKEN } from '../support/fixtures';
 
 const SERVICE_ID = fingerprintToken(SERVICE_TOKEN);

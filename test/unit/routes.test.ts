@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, interceptionProvider, DEFAULT_INTERCEPTION_ROUTES } from 'aibridge-initiator-otel';
+import { createPolicy, DEFAULT_INTERCEPTION_ROUTES } from 'aibridge-initiator-otel';
+import { interceptionProvider } from '../../src/resolution/routes';
 
 const routes = createPolicy().routes;
 
