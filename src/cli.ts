@@ -10,20 +10,27 @@ import { sha256Hex, fingerprintToken } from './resolution/credential';
 const USAGE = `usage: aibridge-initiator-otel hash-credential [--initiator <id>] [--delegate] < token-file
   Reads the token from stdin and prints the line to paste into AIBRIDGE_CREDENTIALS_FILE.
   --initiator <id>  who is behind the token (default: a placeholder to edit)
-  --delegate        this credential may delegate to an owner header (e.g. Coder Agents' service account)`;
+  --delegate        this credential may delegate to an owner header (e.g. Coder Agents' service account)
+  -h, --help        print this help`;
 
-function parse(argv: readonly string[]): { initiator: string; delegate: boolean } {
+type Command = { readonly help: true } | { readonly help: false; readonly initiator: string; readonly delegate: boolean };
+
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
+
+function parse(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
+  if (isHelp(command)) return { help: true };
   if (command !== 'hash-credential') throw new Error(command === undefined ? 'no command given' : `unknown command "${command}"`);
   let initiator = '<initiator id>';
   let delegate = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
+    if (isHelp(arg)) return { help: true };
     if (arg === '--delegate') delegate = true;
     else if (arg === '--initiator' && rest[i + 1] !== undefined) initiator = rest[++i]!;
     else throw new Error(`unexpected argument${arg?.startsWith('-') ? ` "${arg}"` : ''}: the token is read from stdin, never from the command line`);
   }
-  return { initiator, delegate };
+  return { help: false, initiator, delegate };
 }
 
 function readToken(): Promise<string> {
@@ -60,12 +67,16 @@ function readToken(): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  let options: { initiator: string; delegate: boolean };
+  let options: Command;
   try {
     options = parse(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   const token = (await readToken()).trim();
   if (token === '') {

@@ -1,8 +1,13 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintToken } from 'aibridge-initiator-otel';
-import { ALICE, BOB, CALLS, MALLORY, OWNERS, SERVICE_ACCOUNT } from '../../src/demo/traffic';
+import { ALICE, BOB, MALLORY, OWNERS, SERVICE_ACCOUNT } from '../../examples/demo/callers';
+import { CALLS } from '../../examples/demo/traffic';
+import { DEMO_MAIN } from '../support/demo-build';
 import { freePort, REPO_ROOT } from '../support/gateway-process';
 import { recordOutput } from '../support/scan';
 
@@ -18,14 +23,33 @@ function tableAfter(output: string, heading: string): string[][] {
   return rows;
 }
 
+// Each run gets a temporary directory of its own (TMPDIR), to see what it leaves behind there.
+const runTmp: string[] = [];
+function demoEnv(): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-run-tmp-'));
+  runTmp.push(dir);
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: dir };
+}
+afterAll(() => {
+  for (const dir of runTmp) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The demo's own temporary directories (its credentials file's) still in `env.TMPDIR`. */
+const leftovers = (env: Record<string, string>) => readdirSync(env.TMPDIR!).filter((name) => name.startsWith('aibridge-demo-'));
+
+/** The credentials file the demo says it wrote. */
+const credentialsFileIn = (text: string) => /AIBRIDGE_CREDENTIALS_FILE=(\S+)/.exec(text)?.[1];
+
 let output = '';
 let exitCode: number | null = null;
+let onceEnv: Record<string, string> = {};
 
 beforeAll(async () => {
   const metricsPort = await freePort();
+  onceEnv = demoEnv();
   const child = spawn('npm', ['start', '--silent', '--', '--once', '--port', '0', '--metrics-port', String(metricsPort)], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    env: onceEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -102,6 +126,60 @@ describe('npm start -- --once', () => {
   it('prints no credential, only fingerprints', () => {
     for (const caller of [ALICE, BOB, SERVICE_ACCOUNT, MALLORY]) expect(output).not.toContain(caller.key);
   });
+
+  it('removes the temporary directory of its credentials file', () => {
+    const file = credentialsFileIn(output);
+    expect(file?.startsWith(join(onceEnv.TMPDIR!, 'aibridge-demo-'))).toBe(true);
+    expect(existsSync(file!)).toBe(false);
+    expect(leftovers(onceEnv)).toEqual([]);
+  });
+
+  it('prints no curl hint: the gateway and its Prometheus endpoint have stopped', () => {
+    expect(output).not.toContain('curl');
+    expect(output).not.toContain('keeps running');
+  });
+});
+
+describe('npm start, the gateway kept running', () => {
+  it('hints at curl for the live endpoints, prints new interceptions, and cleans up on Ctrl-C', async () => {
+    const env = demoEnv();
+    // Built by the run above; started without npm, whose handling of signals is not the demo's.
+    const child = spawn(process.execPath, [DEMO_MAIN, '--port', '0', '--metrics-port', String(await freePort())], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let ended: number | null | undefined;
+    const until = async (what: string) => {
+      while (!text.includes(what)) {
+        if (child.exitCode !== null) throw new Error(`the demo ended before printing "${what}":\n${text}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    try {
+      await until('New interceptions are printed');
+      expect(text).toContain('  Prometheus: curl -s http://127.0.0.1:');
+      const gatewayUrl = /Gateway: (http:\/\/\S+)/.exec(text)![1]!;
+      expect(text).toContain(`  curl -s ${gatewayUrl}/openai/v1/chat/completions`);
+
+      // The hinted call, made with fetch: it reaches the mock provider and is printed live.
+      const response = await fetch(`${gatewayUrl}/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': SERVICE_ACCOUNT.userAgent, authorization: `Bearer ${SERVICE_ACCOUNT.key}`, 'x-coder-owner-id': OWNERS.dana },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { object: string }).object).toBe('chat.completion');
+      await until(`enduser.id=${OWNERS.dana}  override=true`);
+      expect(existsSync(credentialsFileIn(text)!)).toBe(true);
+    } finally {
+      child.kill('SIGINT');
+      ended = await exited;
+      recordOutput('process', text);
+    }
+    expect(ended).toBe(0);
+    expect(leftovers(env)).toEqual([]);
+  }, 90_000);
 });
 
 describe('npm start on a busy port', () => {
@@ -109,9 +187,10 @@ describe('npm start on a busy port', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
+    const env = demoEnv();
     const child = spawn('npm', ['start', '--silent', '--', '--once', '--port', String(port)], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -120,5 +199,6 @@ describe('npm start on a busy port', () => {
     blocker.close();
     expect(code).toBe(1);
     expect(stderr).toContain(`port ${port} for the gateway is already in use; choose another with --port <port>`);
+    expect(leftovers(env)).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLS, send } from '../../src/demo/traffic';
+import { CALLS, send } from '../../examples/demo/traffic';
+import { buildDemo, DEMO_MAIN } from '../support/demo-build';
 import { freePort, REPO_ROOT } from '../support/gateway-process';
 import { prometheusAvailable } from '../support/prometheus';
 import { recordOutput, registerSecret } from '../support/scan';
@@ -69,7 +70,8 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
     await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 'Prometheus to be ready');
 
-    demo = spawn(process.execPath, ['dist/demo/main.js', '--port', '0', '--metrics-port', String(metricsPort)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    buildDemo();
+    demo = spawn(process.execPath, [DEMO_MAIN, '--port', '0', '--metrics-port', String(metricsPort)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const demoOutput = output(demo);
     await waitFor(async () => demoOutput().includes('New interceptions are printed'), 'the demo traffic');
     gatewayUrl = /Gateway: (http:\/\/\S+)/.exec(demoOutput())![1]!;

@@ -1,22 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { launchGateway, type GatewayExit, type GatewayProcess } from '../../examples/demo/gateway-process';
 import { recordOutput } from './scan';
+
+export type { GatewayProcess };
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
-
-export interface GatewayProcess {
-  readonly child: ChildProcess;
-  /** Base URL once listening. */
-  readonly url: string;
-  /** Whether http's server was patched by the instrumentation when the gateway started listening. */
-  readonly instrumented: boolean | undefined;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with how the process ended. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 export interface SpawnOptions {
   /** A fixture (relative to test/fixtures) or an absolute path. */
@@ -49,47 +39,25 @@ export function otlpEnv(receiverUrl: string): Record<string, string> {
 
 /**
  * Starts a fixture gateway as its own process, exactly as an operator would:
- * `node --require aibridge-initiator-otel/register gateway.cjs`, resolved by package name.
+ * `node --require aibridge-initiator-otel/register gateway.cjs`, resolved by package name. It runs
+ * on AIBRIDGE_TEST_GATEWAY_NODE when set (another Node version to check), else on this Node.
  */
 export function spawnGateway({ entry, preload, env = {}, nodeArgs = [], args = [], ready }: SpawnOptions): {
   started: Promise<GatewayProcess>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<GatewayExit>;
   output: () => { stdout: string; stderr: string };
 } {
-  const preloadArgs = preload === 'none' ? [] : [preload, 'aibridge-initiator-otel/register'];
-  const script = entry.startsWith('/') ? entry : FIXTURES + entry;
-  const child = spawn(process.execPath, [...nodeArgs, ...preloadArgs, script, ...args], {
+  return launchGateway({
+    script: entry.startsWith('/') ? entry : FIXTURES + entry,
+    preload,
+    node: process.env.AIBRIDGE_TEST_GATEWAY_NODE || process.execPath,
+    nodeArgs,
+    args,
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(ready !== undefined && { ready }),
+    onExit: ({ stdout, stderr }) => recordOutput('process', `${stdout}\n${stderr}`),
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      recordOutput('process', `${stdout}\n${stderr}`);
-      resolve({ code, signal });
-    }),
-  );
-  const started = new Promise<GatewayProcess>((resolve, reject) => {
-    const onData = () => {
-      if (ready !== undefined) {
-        if (!ready.pattern.test(stdout)) return;
-        child.stdout.off('data', onData);
-        resolve({ child, url: ready.url, instrumented: undefined, stdout: () => stdout, stderr: () => stderr, exited });
-        return;
-      }
-      const match = /listening (\d+) instrumented=(true|false)/.exec(stdout);
-      if (!match) return;
-      child.stdout.off('data', onData);
-      resolve({ child, url: `http://127.0.0.1:${match[1]}`, instrumented: match[2] === 'true', stdout: () => stdout, stderr: () => stderr, exited });
-    };
-    child.stdout.on('data', onData);
-    void exited.then(({ code, signal }) => reject(new Error(`gateway exited (${code ?? signal}) before listening: ${stderr}`)));
-  });
-  return { started, exited, output: () => ({ stdout, stderr }) };
 }
 
 /** A port free on loopback right now. */

@@ -1,4 +1,4 @@
-import { Collector, type AttributeValue, type CollectedSpan } from '../../src/demo/collector';
+import { Collector, type AttributeValue, type CollectedSpan } from '../../examples/demo/collector';
 import { recordOutput } from './scan';
 
 export type ReceivedSpan = CollectedSpan;

@@ -4,7 +4,7 @@ import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import { recordOutput, registerSecret } from './scan';
 import * as fixtures from './fixtures';
-import { ALICE, BOB, DEMO_JWT_SECRET, MALLORY, SERVICE_ACCOUNT } from '../../src/demo/traffic';
+import { ALICE, BOB, DEMO_JWT_SECRET, MALLORY, SERVICE_ACCOUNT } from '../../examples/demo/callers';
 
 for (const value of [fixtures.SERVICE_TOKEN, fixtures.ALICE_TOKEN, fixtures.BOB_API_KEY, fixtures.SOMEONE_ELSE_TOKEN, ALICE.key, BOB.key, MALLORY.key, SERVICE_ACCOUNT.key, DEMO_JWT_SECRET]) registerSecret(value);
 
@@ -13,13 +13,14 @@ const require = createRequire(import.meta.url);
 const { InMemorySpanExporter } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
 const { MetricReader } = require('@opentelemetry/sdk-metrics') as typeof SdkMetrics;
 
-const exportSpans = InMemorySpanExporter.prototype.export;
+// The originals, called on the instance by the replacements.
+const exportSpans = Reflect.get(InMemorySpanExporter.prototype, 'export');
 InMemorySpanExporter.prototype.export = function (spans, done) {
   recordOutput('spans', JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }))));
   return exportSpans.call(this, spans, done);
 };
 
-const collect = MetricReader.prototype.collect;
+const collect = Reflect.get(MetricReader.prototype, 'collect');
 MetricReader.prototype.collect = async function (options) {
   const collected = await collect.call(this, options);
   recordOutput('metrics', JSON.stringify(collected.resourceMetrics.scopeMetrics));

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import gatewayApp from '../fixtures/gateway-app.cjs';
-import mockUpstream from '../fixtures/mock-upstream.cjs';
+import gatewayApp from '../../examples/demo/gateway-app.cjs';
+import { createMockUpstream } from '../../examples/demo/mock-upstream';
 
 export interface Running {
   readonly url: string;
@@ -23,12 +23,14 @@ export async function listen(server: http.Server): Promise<Running> {
   };
 }
 
+/** The demo's mock provider: see examples/demo/mock-upstream.ts for what the request body steers. */
 export function startUpstream(onRequest?: (req: http.IncomingMessage) => void): Promise<Running> {
-  return listen(mockUpstream.createUpstream(http, onRequest));
+  return listen(createMockUpstream(onRequest ? { onRequest } : {}));
 }
 
+/** The demo's gateway, in this process: every POST proxied to `upstreamUrl`, under its base path. */
 export function startGateway(upstreamUrl: string, onInterception?: (req: http.IncomingMessage) => void): Promise<Running> {
-  return listen(gatewayApp.createGateway(http, { upstreamUrl, ...(onInterception && { onInterception }) }));
+  return listen(gatewayApp.createGateway({ http }, { routes: [{ prefix: '', upstream: upstreamUrl }], ...(onInterception && { onInterception }) }));
 }
 
 /** Sends a POST with `fetch`, which the HTTP instrumentation does not trace, so only the gateway's spans appear. */

@@ -39,3 +39,25 @@ describe('hash-credential', () => {
     expect(cli(['hash-credential'], '').code).toBe(2);
   });
 });
+
+describe('--help', () => {
+  it.each([[['--help']], [['-h']], [['hash-credential', '--help']], [['hash-credential', '--initiator', 'alice', '-h']]])(
+    '%j prints the usage to stdout and exits 0, without reading a token',
+    (args) => {
+      const { code, stdout, stderr } = cli(args, `${SERVICE_TOKEN}\n`);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^usage: aibridge-initiator-otel hash-credential /);
+      expect(stdout).toContain('-h, --help');
+      expect(stdout).not.toContain(sha256Hex(SERVICE_TOKEN));
+      expect(stderr).toBe('');
+    },
+  );
+
+  it('an unknown option is still refused, with the usage on stderr', () => {
+    const { code, stdout, stderr } = cli(['--version'], '');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('unknown command "--version"');
+    expect(stderr).toContain('usage: aibridge-initiator-otel hash-credential');
+  });
+});

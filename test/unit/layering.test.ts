@@ -83,7 +83,8 @@ describe('layering', () => {
   });
 
   it('nothing in src imports the examples, the tests or the benchmark', () => {
-    expect(imports.filter((i) => i.local && /^(?:\.\.\/|demo\/)/.test(i.target))).toEqual([]);
+    // The manifest is read for the version the telemetry reports; nothing else outside src/ is.
+    expect(imports.filter((i) => i.local && i.target !== '../package.json' && /^(?:\.\.\/|demo\/)/.test(i.target))).toEqual([]);
     expect(imports.filter((i) => !i.local && i.target.startsWith('aibridge-initiator-otel'))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { PROMETHEUS_METRIC_NAMES } from '../otel/semconv';
+import { PROMETHEUS_METRIC_NAMES } from 'aibridge-initiator-otel';
 import type { CollectedSpan } from './collector';
 import { sumOf, type Sample } from './prometheus-text';
 

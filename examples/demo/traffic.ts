@@ -1,15 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { SignJWT } from 'jose';
 import OpenAI from 'openai';
+import { ALICE, BOB, DEMO_JWT_SECRET, MALLORY, OWNERS, SERVICE_ACCOUNT, ZED_USER, type Caller } from './callers';
 
 export type Endpoint = 'chat' | 'responses' | 'messages';
-
-/** Who calls: the User-Agent they send and the key they hold. */
-export interface Caller {
-  readonly name: string;
-  readonly userAgent: string;
-  readonly key: string;
-}
 
 /** One call through the gateway, as a real client library makes it. */
 export interface Call {
@@ -23,23 +17,6 @@ export interface Call {
   /** Why this call is in the mix. */
   readonly story: string;
 }
-
-// Demo credentials: made up, and only ever sent to the local gateway.
-export const SERVICE_ACCOUNT: Caller = { name: 'coder-agents service account', userAgent: 'coder-agents/2.24.1', key: 'sk-demo-coder-agents-service-0001' };
-export const ALICE: Caller = { name: 'alice (Claude Code)', userAgent: 'claude-cli/1.0.98 (external, cli)', key: 'sk-ant-demo-alice-0001' };
-export const BOB: Caller = { name: 'bob (Codex)', userAgent: 'codex_cli_rs/0.20.0', key: 'sk-demo-bob-0001' };
-export const ZED_USER: Caller = { name: 'gina (Zed, single sign-on)', userAgent: 'Zed/0.201.5', key: '' };
-export const MALLORY: Caller = { name: 'mallory (spoofs Coder Agents)', userAgent: 'coder-agents/2.24.1', key: 'sk-demo-mallory-0001' };
-
-/** The shared secret the demo gateway verifies JWTs with (AIBRIDGE_JWT_SECRET). */
-export const DEMO_JWT_SECRET = 'demo-identity-provider-secret-not-for-production-0001';
-
-/** Coder users on whose behalf Coder Agents runs. */
-export const OWNERS = {
-  dana: '6f1c2a9e-3b7d-4c1e-9a2f-0d4b8e6c5a31',
-  eli: 'b2e47d10-8c3a-4f5b-a6d9-7e1f0c2b3a48',
-  fay: '0a9d8c7b-6e5f-4a3b-8c2d-1e0f9a8b7c6d',
-} as const;
 
 export const CALLS: readonly Call[] = [
   { caller: ALICE, endpoint: 'messages', stream: false, story: 'Claude Code with its own key' },
@@ -76,9 +53,7 @@ export async function send(gatewayUrl: string, call: Call): Promise<string> {
     const client = new Anthropic({ apiKey: key, baseURL: `${gatewayUrl}/anthropic`, defaultHeaders: headers, maxRetries: 0 });
     const params = { model: MODEL.messages, max_tokens: 64, messages: [{ role: 'user' as const, content: PROMPT }] };
     if (call.stream) {
-      for await (const _event of await client.messages.create({ ...params, stream: true })) {
-        // drained: the interception ends when the stream does
-      }
+      await drain(await client.messages.create({ ...params, stream: true }));
     } else await client.messages.create(params);
     return key;
   }
@@ -86,19 +61,21 @@ export async function send(gatewayUrl: string, call: Call): Promise<string> {
   if (call.endpoint === 'chat') {
     const params = { model: MODEL.chat, messages: [{ role: 'user' as const, content: PROMPT }] };
     if (call.stream) {
-      for await (const _chunk of await client.chat.completions.create({ ...params, stream: true })) {
-        // drained
-      }
+      await drain(await client.chat.completions.create({ ...params, stream: true }));
     } else await client.chat.completions.create(params);
     return key;
   }
   const params = { model: MODEL.responses, input: PROMPT };
   if (call.stream) {
-    for await (const _event of await client.responses.create({ ...params, stream: true })) {
-      // drained
-    }
+    await drain(await client.responses.create({ ...params, stream: true }));
   } else await client.responses.create(params);
   return key;
+}
+
+/** Reads a streamed answer to its end: the interception ends when the stream does. */
+async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  const events = stream[Symbol.asyncIterator]();
+  while (!(await events.next()).done) continue;
 }
 
 /** A token the demo's identity provider issued an hour ago, valid for ten minutes. */

@@ -56,7 +56,7 @@ export class Collector {
         this.rawBodies.push(body);
         let status = 200;
         try {
-          this.#accept(path, JSON.parse(body || '{}'));
+          this.#accept(path, JSON.parse(body || '{}') as OtlpPayload);
           if (options.forwardTo !== undefined) this.#forward(path, body);
         } catch {
           status = 400;
