@@ -3,13 +3,17 @@
  * in-memory exporters, wired to an `InitiatorInstrumentation`.
  *
  * @example
- * const harness = createTestHarness();
- * // ... start your gateway in-process and send it a request ...
+ * const harness = createTestHarness(); // before your gateway handles a request
+ * // ... start your gateway (and a mock provider) in this process, send it a request ...
+ * await harness.settled();
  * const [span] = harness.interceptionSpans();
  * expect(span.attributes['enduser.id']).toBe(ownerId);
- * expect(await harness.metricPoints('aibridge.interceptions')).toHaveLength(1);
+ * expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': true })).toBe(1);
  */
-import { context, SpanKind, type Attributes } from '@opentelemetry/api';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { context, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AggregationTemporality,
@@ -18,11 +22,20 @@ import {
   type DataPoint,
   type Histogram,
 } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+  type Sampler,
+  type Span,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { InitiatorInstrumentation } from './otel/initiator-instrumentation';
 import type { InitiatorInstrumentationConfig } from './types';
 import { InitiatorSpanProcessor } from './otel/initiator-span-processor';
 import { pendingResolutionsSettled } from './otel/pending-resolutions';
+import { requireHttpModules } from './otel/require-http';
 import { ATTR_INITIATOR_OVERRIDE } from './otel/semconv';
 
 /** One metric data point, flattened: the value is a number for counters, a histogram otherwise. */
@@ -35,7 +48,10 @@ export interface MetricPoint {
 export interface TestHarness {
   readonly instrumentation: InitiatorInstrumentation;
   readonly spanExporter: InMemorySpanExporter;
-  /** Every span ended since the last reset. */
+  /**
+   * Every span ended since the last reset. Requests this process sends while serving one (a
+   * gateway's calls to a mock provider in the same process) are not traced on the receiving side.
+   */
   finishedSpans(): ReadableSpan[];
   /** The server spans of interceptions ended since the last reset. */
   interceptionSpans(): ReadableSpan[];
@@ -77,19 +93,139 @@ class PullMetricReader extends MetricReader {
 }
 
 /**
+ * Recognises the requests this process sends to itself while serving one: a gateway's calls to a
+ * mock provider running in the same test process. In production the provider is another process,
+ * and the gateway never records its server spans or counts its requests; in one process, a
+ * provider listening on an interception path (`/v1/chat/completions`) would be one more
+ * interception, recorded before the gateway's own. Such requests are left untraced, as
+ * `ignoreIncomingRequestHook` leaves a request.
+ *
+ * A request is the gateway's own when this process sent it while serving a request (inside a
+ * server span, or a span started under one), with `http.request` or `fetch` over plain HTTP (as a
+ * mock provider is reached; TLS connections are not recognised). It is told apart per request, not
+ * per connection, since a kept-alive connection carries the gateway's calls and the test's own
+ * alike. The requests a test sends to its gateway are sent outside, so the gateway's
+ * interceptions are recorded as in production.
+ */
+class OnwardCalls implements SpanProcessor {
+  // Spans of requests this process serves, and every span started under one.
+  readonly #serving = new WeakSet<object>();
+  // This process's client connections, once connected, by their four-tuple as their server sees it.
+  readonly #connections = new Map<string, Socket>();
+  // Connections whose current request was sent while serving one.
+  readonly #carryingOnward = new WeakSet<Socket>();
+  // fetch requests sent while serving one, until their headers go out on a connection.
+  readonly #onwardFetches = new WeakSet<object>();
+
+  readonly #subscriptions: [channel: string, onMessage: (message: never) => void][] = [
+    [
+      'net.client.socket',
+      ({ socket }: { socket: Socket }) => {
+        // Its address is known once connected, and its server can read a request only after that.
+        socket.once('connect', () => {
+          const key = fourTuple(socket.remoteAddress, socket.remotePort, socket.localAddress, socket.localPort);
+          this.#connections.set(key, socket);
+          socket.once('close', () => {
+            if (this.#connections.get(key) === socket) this.#connections.delete(key);
+          });
+        });
+      },
+    ],
+    [
+      // http.request: published as it returns, in the caller's context, before it has a connection.
+      'http.client.request.created',
+      ({ request }: { request: ClientRequest }) => {
+        const onward = this.#whileServing();
+        request.once('socket', (socket: Socket) => this.#carries(socket, onward));
+      },
+    ],
+    [
+      'undici:request:create',
+      ({ request }: { request: object }) => {
+        if (this.#whileServing()) this.#onwardFetches.add(request);
+      },
+    ],
+    [
+      'undici:client:sendHeaders',
+      ({ request, socket }: { request: object; socket: Socket }) =>
+        this.#carries(socket, this.#onwardFetches.has(request)),
+    ],
+  ];
+
+  constructor() {
+    for (const [channel, onMessage] of this.#subscriptions) subscribe(channel, onMessage as (message: unknown) => void);
+  }
+
+  /** Whether a request came from this process, sent while it was serving a request. */
+  isOnward(request: IncomingMessage): boolean {
+    const socket = request.socket as Socket | undefined;
+    if (socket === undefined) return false;
+    const client = this.#connections.get(
+      fourTuple(socket.localAddress, socket.localPort, socket.remoteAddress, socket.remotePort),
+    );
+    return client !== undefined && this.#carryingOnward.has(client);
+  }
+
+  #whileServing(): boolean {
+    const active = trace.getSpan(context.active());
+    return active !== undefined && this.#serving.has(active);
+  }
+
+  #carries(socket: Socket, onward: boolean): void {
+    if (onward) this.#carryingOnward.add(socket);
+    else this.#carryingOnward.delete(socket);
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    const parent = trace.getSpan(parentContext);
+    if (span.kind === SpanKind.SERVER || (parent !== undefined && this.#serving.has(parent))) this.#serving.add(span);
+  }
+
+  onEnd(): void {}
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    for (const [channel, onMessage] of this.#subscriptions)
+      unsubscribe(channel, onMessage as (message: unknown) => void);
+    this.#connections.clear();
+    return Promise.resolve();
+  }
+}
+
+/** A connection's four-tuple, server end first; IPv4 the same whether or not mapped into IPv6. */
+function fourTuple(serverAddress = '', serverPort = 0, clientAddress = '', clientPort = 0): string {
+  const bare = (address: string) => address.replace(/^::ffff:/i, '');
+  return `${bare(serverAddress)} ${serverPort} ${bare(clientAddress)} ${clientPort}`;
+}
+
+/**
  * Creates the harness and patches `http`/`https` in this process. Create one per test file and
  * `reset()` it between tests.
  */
-export function createTestHarness(config: InitiatorInstrumentationConfig = {}, options: HarnessOptions = {}): TestHarness {
+export function createTestHarness(
+  config: InitiatorInstrumentationConfig = {},
+  options: HarnessOptions = {},
+): TestHarness {
   // Spans must follow async work to be parented; keep a manager the process already has.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
   const spanExporter = new InMemorySpanExporter();
+  const onward = new OnwardCalls();
   const tracerProvider = new TracerProvider({
     ...(options.sampler !== undefined && { sampler: options.sampler }),
-    spanProcessors: [new InitiatorSpanProcessor(), new SimpleSpanProcessor({ exporter: spanExporter })],
+    spanProcessors: [new InitiatorSpanProcessor(), onward, new SimpleSpanProcessor({ exporter: spanExporter })],
   });
-  const instrumentation = new InitiatorInstrumentation(config);
+  const ignoreIncoming = config.http?.ignoreIncomingRequestHook;
+  const instrumentation = new InitiatorInstrumentation({
+    ...config,
+    http: {
+      ...config.http,
+      ignoreIncomingRequestHook: (request) => onward.isOnward(request) || (ignoreIncoming?.(request) ?? false),
+    },
+  });
   instrumentation.setTracerProvider(tracerProvider);
 
   let reader = new PullMetricReader();
@@ -97,8 +233,7 @@ export function createTestHarness(config: InitiatorInstrumentationConfig = {}, o
   instrumentation.setMeterProvider(meterProvider);
   instrumentation.enable();
   // Patching happens on require; the host may have loaded http already through `import`.
-  require('node:http');
-  require('node:https');
+  requireHttpModules();
 
   const metricPoints = async (name?: string): Promise<MetricPoint[]> => {
     const { resourceMetrics, errors } = await reader.collect();
@@ -120,7 +255,9 @@ export function createTestHarness(config: InitiatorInstrumentationConfig = {}, o
     spanExporter,
     finishedSpans: () => spanExporter.getFinishedSpans(),
     interceptionSpans: () =>
-      spanExporter.getFinishedSpans().filter((span) => span.attributes[ATTR_INITIATOR_OVERRIDE] !== undefined && span.kind === SpanKind.SERVER),
+      spanExporter
+        .getFinishedSpans()
+        .filter((span) => span.attributes[ATTR_INITIATOR_OVERRIDE] !== undefined && span.kind === SpanKind.SERVER),
     metricPoints,
     async counterValue(name, match = {}) {
       let total = 0;
