@@ -4,6 +4,8 @@
  * instrumentation is enabled patches them for every importer.
  */
 export function requireHttpModules(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading is the point: the require hook patches on load
   require('node:http');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
   require('node:https');
 }

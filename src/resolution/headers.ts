@@ -14,7 +14,7 @@ function isFetchHeaders(input: HeaderInput): input is { get(name: string): strin
 export function toHeaderRecord(input: HeaderInput | null | undefined): HeaderRecord {
   if (input === null || typeof input !== 'object') return {};
   if (isFetchHeaders(input)) return fetchHeadersToRecord(input);
-  const record = input as HeaderRecord;
+  const record: HeaderRecord = input;
   for (const name in record) {
     if (name !== name.toLowerCase()) return lowercaseKeys(record);
   }

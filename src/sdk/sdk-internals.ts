@@ -20,6 +20,7 @@ let builders: EnvBuilders | undefined;
 function envBuilders(): EnvBuilders {
   if (builders !== undefined) return builders;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file the SDK's exports do not name, found next to its entry point
     builders = require(join(dirname(require.resolve('@opentelemetry/sdk-node')), 'utils.cjs')) as EnvBuilders;
   } catch {
     builders = {};

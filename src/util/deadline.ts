@@ -17,6 +17,7 @@ export function withDeadline<T>(work: PromiseLike<T>, ms: number, options: { rea
       },
       (error: unknown) => {
         clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as the work rejected, whatever it is
         reject(error);
       },
     );

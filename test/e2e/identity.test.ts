@@ -1,5 +1,5 @@
 import { unlinkSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fingerprintToken } from 'aibridge-initiator-otel';
 import { credentialsJson, replaceFile, writeCredentialsFile } from '../support/credentials-file';
 import { ALICE_TOKEN, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
@@ -9,7 +9,7 @@ import { post, postRaw } from '../support/servers';
 
 const stack = collectorPerTest({ OTEL_BSP_SCHEDULE_DELAY: '20' });
 
-const env = stack.env;
+const env = (extra?: Record<string, string>) => stack.env(extra);
 const receiverOf = () => stack.receiver;
 
 async function start(extra: Record<string, string>): Promise<GatewayProcess & { output: () => { stdout: string; stderr: string } }> {

@@ -73,7 +73,7 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     buildDemo();
     demo = spawn(process.execPath, [DEMO_MAIN, '--port', '0', '--metrics-port', String(metricsPort)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const demoOutput = output(demo);
-    await waitFor(async () => demoOutput().includes('New interceptions are printed'), 'the demo traffic');
+    await waitFor(() => Promise.resolve(demoOutput().includes('New interceptions are printed')), 'the demo traffic');
     gatewayUrl = /Gateway: (http:\/\/\S+)/.exec(demoOutput())![1]!;
     await waitFor(async () => (await scalar('sum(aibridge_interceptions_total)')) === CALLS.length, 'the first round in Prometheus');
     // A second round, so that every rate has an increase between two scrapes to see.

@@ -35,7 +35,7 @@ afterEach(() => {
   harness.reset();
   errors.length = 0;
 });
-afterAll(async () => {
+afterAll(() => {
   diag.disable();
 });
 
@@ -77,7 +77,8 @@ describe('faults never reach the gateway', () => {
     const response = await post(`${gateway.url}/v1/messages`, headers);
     // The close listener runs after the response is sent; wait for the span to end.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(response).toEqual({ status: 200, text: expect.stringContaining('resp-1') });
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('resp-1');
     expect(harness.interceptionSpans()).toHaveLength(1);
     expect(errors.some((e) => e.includes('recording interception metrics') && e.includes('histogram exploded'))).toBe(true);
   });

@@ -47,7 +47,8 @@ describe('plugin variables', () => {
   });
 
   it('never echoes the value of a secret it refuses', () => {
-    expect(() => policyFromEnv({ AIBRIDGE_JWT_SECRET: 's3cret-value' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret-value') }));
+    expect(() => policyFromEnv({ AIBRIDGE_JWT_SECRET: 's3cret-value' })).toThrow(/AIBRIDGE_JWT_SECRET/);
+    expect(() => policyFromEnv({ AIBRIDGE_JWT_SECRET: 's3cret-value' })).not.toThrow(/s3cret-value/);
   });
 
   it('names options, not variables, when options are given in code', () => {

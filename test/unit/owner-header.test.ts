@@ -45,7 +45,7 @@ describe('owner header: format accepted', () => {
     expect(resolution.initiator).toBe(OWNER_A);
   });
 
-  it.each(['8', '9', 'a', 'b'])('accepts variant nibble %s', async (variant) => {
+  it.each(['8', '9', 'a', 'b'])('accepts variant nibble %s', (variant) => {
     expect(isCanonicalUuidV4(`3f2504e0-4f89-41d3-${variant}a0c-0305e82c3301`)).toBe(true);
   });
 });
