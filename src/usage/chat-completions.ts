@@ -1,0 +1,70 @@
+import type { JsonFormat, StreamAccumulator, StreamFormat } from './format';
+import { compileSchema, type FieldSpec, KIND_COUNT, KIND_MODEL, KIND_OBJECT, type Schema, SLOT_INVALID, SLOT_VALUE, type Slots, slotOf } from './schema';
+import type { Usage } from './types';
+import { Counts, mergeCounts, toPartial, toUsage, type UsageLayout } from './usage-counts';
+
+// OpenAI Chat Completions: `model` and `usage` at the top of the completion object, and of each chunk
+// of a stream; a stream carries usage in one chunk (with `stream_options.include_usage`), then
+// ends with `data: [DONE]`.
+
+const USAGE: FieldSpec = {
+  key: 'usage',
+  kind: KIND_OBJECT,
+  strict: true,
+  fields: [
+    { key: 'prompt_tokens', kind: KIND_COUNT },
+    { key: 'completion_tokens', kind: KIND_COUNT },
+    { key: 'prompt_tokens_details', kind: KIND_OBJECT, strict: true, fields: [{ key: 'cached_tokens', kind: KIND_COUNT }] },
+    { key: 'completion_tokens_details', kind: KIND_OBJECT, strict: true, fields: [{ key: 'reasoning_tokens', kind: KIND_COUNT }] },
+  ],
+};
+
+const schema: Schema = compileSchema([{ key: 'model', kind: KIND_MODEL }, USAGE]);
+const MODEL = slotOf(schema, 'model');
+const LAYOUT: UsageLayout = {
+  object: slotOf(schema, 'usage'),
+  nested: [slotOf(schema, 'usage.prompt_tokens_details'), slotOf(schema, 'usage.completion_tokens_details')],
+  input: slotOf(schema, 'usage.prompt_tokens'),
+  output: slotOf(schema, 'usage.completion_tokens'),
+  cacheRead: slotOf(schema, 'usage.prompt_tokens_details.cached_tokens'),
+  cacheCreation: -1,
+  reasoning: slotOf(schema, 'usage.completion_tokens_details.reasoning_tokens'),
+};
+
+export const chatCompletionsJson: JsonFormat = { schema, model: MODEL, usage: LAYOUT, inputIncludesCache: true };
+
+class ChatCompletionsStream implements StreamAccumulator {
+  model: string | undefined = undefined;
+  usage: Usage | undefined = undefined;
+  malformed = false;
+  complete = false;
+  private readonly counts = new Counts();
+
+  get settled(): boolean {
+    return this.complete;
+  }
+
+  document(slots: Slots): void {
+    this.model = slots.model(MODEL) ?? this.model;
+    const state = slots.states[LAYOUT.object];
+    if (state === SLOT_INVALID) this.malformed = true;
+    else if (state === SLOT_VALUE) {
+      // Each chunk's usage is whole: a later one replaces an earlier one.
+      this.counts.clear();
+      mergeCounts(slots, LAYOUT, this.counts);
+      const usage = toUsage(this.counts, true);
+      if (usage === undefined) this.malformed = true;
+      else this.usage = usage;
+    }
+  }
+
+  done(): void {
+    this.complete = true;
+  }
+
+  partial(): Partial<Usage> {
+    return this.usage === undefined ? {} : toPartial(this.counts, true);
+  }
+}
+
+export const chatCompletionsStream: StreamFormat = { schema, eventNames: [], create: () => new ChatCompletionsStream() };

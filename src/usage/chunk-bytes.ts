@@ -1,0 +1,37 @@
+// The gateway's chunks as bytes, without keeping them: strings are encoded into one scratch buffer,
+// reused by every reader (readers run synchronously, one chunk at a time), so encoding costs no
+// allocation that grows with the response.
+
+const SCRATCH_BYTES = 64 * 1024;
+const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+const encoder = new TextEncoder();
+
+export interface PieceSink {
+  piece(buf: Buffer): void;
+}
+
+/**
+ * Hands `sink` the bytes of `chunk` as `res.write` would send them, in one or more pieces. A piece is
+ * only valid during the call. Chunks `res.write` would refuse (an unknown encoding, a value that is
+ * neither a string nor a Uint8Array) give nothing.
+ */
+export function forEachPiece(chunk: unknown, encoding: unknown, sink: PieceSink): void {
+  if (chunk instanceof Uint8Array) {
+    sink.piece(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    return;
+  }
+  if (typeof chunk !== 'string') return;
+  if (encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8') {
+    // TextEncoder#encodeInto never splits a surrogate pair across pieces, so each piece is what
+    // Node's own encoding of the whole string would give at that place.
+    let rest = chunk;
+    while (rest.length > 0) {
+      const { read, written } = encoder.encodeInto(rest, scratch);
+      if (written > 0) sink.piece(scratch.subarray(0, written));
+      if (read >= rest.length || read === 0) return;
+      rest = rest.slice(read);
+    }
+    return;
+  }
+  if (typeof encoding === 'string' && Buffer.isEncoding(encoding)) sink.piece(Buffer.from(chunk, encoding));
+}

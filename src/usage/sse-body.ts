@@ -1,0 +1,88 @@
+import type { StreamAccumulator, StreamFormat } from './format';
+import { JsonScanner, SCAN_DONE, SCAN_EMPTY, SCAN_GAVE_UP, SCAN_SKIPPED } from './json-scanner';
+import { type BodyReader, type Interruption, unavailableOutcome, usageOutcome } from './outcome';
+import { SseLineParser, type SseSink } from './sse-lines';
+import type { UsageOutcome } from './types';
+
+const DONE = Buffer.from('[DONE]');
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Reads an event stream: each event's data is scanned as it arrives (its lines joined by LF, as the
+ * spec joins them) and, once the event is dispatched, handed to the format's accumulator. Events
+ * before the stream settles must be JSON (or `[DONE]`): one that is not makes the stream `malformed`,
+ * since it could have been the one carrying usage. Events whose `type` comes first and names a kind
+ * that carries no usage (a content delta) are not read further, nor judged.
+ */
+export class SseBodyReader implements BodyReader, SseSink {
+  private readonly parser: SseLineParser;
+  private readonly scanner: JsonScanner;
+  private readonly stream: StreamAccumulator;
+  private dataLines = 0;
+  /** How much of `[DONE]` the current event's data has matched; -1 once it cannot be. */
+  private doneAt = 0;
+  private malformed = false;
+  private tooLarge = false;
+
+  constructor(format: StreamFormat) {
+    this.parser = new SseLineParser(this, format.eventNames);
+    this.scanner = new JsonScanner(format.schema);
+    this.stream = format.create();
+  }
+
+  push(buf: Buffer, start: number, end: number): void {
+    if (!this.stream.settled) this.parser.feed(buf, start, end);
+  }
+
+  get satisfied(): boolean {
+    return this.stream.settled;
+  }
+
+  dataLine(): void {
+    if (this.dataLines++ === 0) {
+      this.scanner.reset();
+      this.doneAt = 0;
+    } else {
+      this.scanner.feed(NEWLINE, 0, 1);
+      if (this.doneAt !== DONE.length) this.doneAt = -1;
+    }
+  }
+
+  data(buf: Buffer, start: number, end: number): void {
+    let at = this.doneAt;
+    if (at >= 0) {
+      for (let i = start; i < end && at >= 0; i++) {
+        const b = buf[i]!;
+        if (at < DONE.length) at = b === DONE[at] ? at + 1 : -1;
+        else if (b !== 0x20 && b !== 0x09) at = -1;
+      }
+      this.doneAt = at;
+    }
+    this.scanner.feed(buf, start, end);
+  }
+
+  dispatch(): void {
+    if (this.dataLines === 0 || this.stream.settled) return;
+    this.dataLines = 0;
+    if (this.doneAt === DONE.length) {
+      this.stream.done();
+      return;
+    }
+    const status = this.scanner.finish();
+    if (status === SCAN_DONE) this.stream.document(this.scanner.slots, this.parser.eventIndex);
+    else if (status === SCAN_GAVE_UP) this.tooLarge = true;
+    else if (status !== SCAN_EMPTY && status !== SCAN_SKIPPED) this.malformed = true;
+  }
+
+  outcome(_aborted: boolean, interruption: Interruption): UsageOutcome {
+    const stream = this.stream;
+    const model = stream.model;
+    if (this.malformed || stream.malformed) return unavailableOutcome(true, model, 'malformed');
+    if (stream.usage !== undefined) return usageOutcome(true, model, stream.usage);
+    if (interruption !== undefined && !stream.settled) return unavailableOutcome(true, model, interruption);
+    // An event given up on may have been the one carrying usage.
+    if (this.tooLarge) return unavailableOutcome(true, model, 'too_large');
+    if (stream.complete) return unavailableOutcome(true, model, 'missing');
+    return unavailableOutcome(true, model, 'truncated', stream.partial());
+  }
+}

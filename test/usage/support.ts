@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { createUsageReader } from '../../src/usage/usage-reader';
+import type { UsageFormat, UsageOutcome } from '../../src/usage/types';
+
+export const SSE = 'text/event-stream; charset=utf-8';
+export const JSON_TYPE = 'application/json';
+
+export interface Fixture {
+  readonly name: string;
+  readonly format: UsageFormat;
+  readonly contentType: string;
+  readonly bytes: Buffer;
+  readonly expected: UsageOutcome;
+}
+
+function fixture(file: string, format: UsageFormat, expected: UsageOutcome): Fixture {
+  const streaming = file.endsWith('.sse');
+  return { name: file, format, contentType: streaming ? SSE : JSON_TYPE, bytes: readFileSync(new URL(`fixtures/${file}`, import.meta.url)), expected };
+}
+
+const CHAT_USAGE = { inputTokens: 2345, outputTokens: 876, cacheReadInputTokens: 1920, reasoningOutputTokens: 512 };
+const RESPONSES_USAGE = { inputTokens: 1830, outputTokens: 1214, cacheReadInputTokens: 1536, reasoningOutputTokens: 832 };
+const ANTHROPIC_USAGE = { inputTokens: 12 + 20480 + 1024, outputTokens: 431, cacheReadInputTokens: 20480, cacheCreationInputTokens: 1024 };
+const read = (streaming: boolean, model: string, usage: UsageOutcome['usage']): UsageOutcome => ({ streaming, model, usage, unavailable: undefined, partial: undefined });
+
+/** The six shapes, modelled on what the providers send, with what each must read as. */
+export const FIXTURES: readonly Fixture[] = [
+  fixture('chat-completions.json', 'openai_chat_completions', read(false, 'gpt-5-mini-2025-08-07', CHAT_USAGE)),
+  fixture('chat-completions.sse', 'openai_chat_completions', read(true, 'gpt-5-mini-2025-08-07', CHAT_USAGE)),
+  fixture('responses.json', 'openai_responses', read(false, 'o4-mini-2025-04-16', RESPONSES_USAGE)),
+  fixture('responses.sse', 'openai_responses', read(true, 'o4-mini-2025-04-16', RESPONSES_USAGE)),
+  fixture('anthropic-messages.json', 'anthropic_messages', read(false, 'claude-sonnet-4-5-20250929', ANTHROPIC_USAGE)),
+  fixture('anthropic-messages.sse', 'anthropic_messages', read(true, 'claude-sonnet-4-5-20250929', ANTHROPIC_USAGE)),
+];
+
+export function fixtureNamed(name: string): Fixture {
+  const found = FIXTURES.find((f) => f.name === name);
+  if (found === undefined) throw new Error(`no fixture ${name}`);
+  return found;
+}
+
+export interface ReadOptions {
+  readonly contentType?: string | undefined;
+  readonly contentEncoding?: string | undefined;
+  readonly aborted?: boolean;
+}
+
+/** Feeds `chunks` to a new reader and resolves with its outcome. */
+export function readChunks(format: UsageFormat, chunks: Iterable<string | Uint8Array>, options: ReadOptions = {}): Promise<UsageOutcome> {
+  const reader = createUsageReader(format, { contentType: 'contentType' in options ? options.contentType : JSON_TYPE, contentEncoding: options.contentEncoding });
+  for (const chunk of chunks) reader.write(chunk);
+  return new Promise((resolve) => reader.end(options.aborted ?? false, resolve));
+}
+
+/** Reads one body, given whole or as text, as a response of `format`. */
+export function readBody(format: UsageFormat, body: string | Uint8Array, options: ReadOptions = {}): Promise<UsageOutcome> {
+  return readChunks(format, [body], options);
+}
+
+/** A fixture's bytes in chunks of `size` bytes. */
+export function chunksOf(bytes: Uint8Array, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(Buffer.from(bytes.subarray(i, i + size)));
+  return out;
+}
+
+/** `bytes` cut at the given offsets (sorted, within range). */
+export function splitAt(bytes: Uint8Array, offsets: readonly number[]): Buffer[] {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const at of offsets) {
+    out.push(Buffer.from(bytes.subarray(from, at)));
+    from = at;
+  }
+  out.push(Buffer.from(bytes.subarray(from)));
+  return out;
+}
+
+/** Outcomes for the reasons, to compare with `toEqual`. */
+export function unavailable(streaming: boolean, model: string | undefined, reason: NonNullable<UsageOutcome['unavailable']>, partial?: UsageOutcome['partial']): UsageOutcome {
+  return { streaming, model, usage: undefined, unavailable: reason, partial: reason === 'truncated' ? (partial ?? {}) : undefined };
+}
