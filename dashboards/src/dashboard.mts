@@ -92,7 +92,47 @@ export function buildDashboard() {
     .withPanel(
       timeseries('Interceptions by client and provider', 'Interceptions per second by detected client and API shape.', 'reqps')
         .span(18)
-        .withTarget(query(QUERIES.interceptionsByClientAndProvider, '{{aibridge_client}} / {{aibridge_provider}}')),
+        .withTarget(query(QUERIES.interceptionsByClientAndProvider, '{{aibridge_client}} / {{gen_ai_provider_name}}')),
+    )
+    .withRow(new RowBuilder('Tokens').id(id()))
+    .withPanel(
+      timeseries('Tokens by initiator source', 'Tokens per second, as the responses reported them, by how the initiator was decided.', 'short').withTarget(
+        query(QUERIES.tokensBySource, '{{initiator_source}}'),
+      ),
+    )
+    .withPanel(
+      new StatPanelBuilder()
+        .id(id())
+        .title('Share of tokens through the owner header')
+        .description('Of all tokens, the share used by interceptions whose initiator came from X-Coder-Owner-Id.')
+        .datasource(PROMETHEUS)
+        .unit('percentunit')
+        .height(8)
+        .span(6)
+        .withTarget(query(QUERIES.ownerHeaderTokenShare, 'share')),
+    )
+    .withPanel(
+      timeseries('Tokens by type', 'Tokens per second by type: uncached input, cache reads, cache writes, output. They add up to the total.', 'short')
+        .span(6)
+        .withTarget(query(QUERIES.tokensByType, '{{gen_ai_token_type}}')),
+    )
+    .withPanel(timeseries('Tokens by client', 'Tokens per second by detected client.', 'short').withTarget(query(QUERIES.tokensByClient, '{{aibridge_client}}')))
+    .withPanel(
+      timeseries('Tokens by model', 'Tokens per second by the model the responses named (the first 100 models; later ones as _OTHER).', 'short').withTarget(
+        query(QUERIES.tokensByModel, '{{gen_ai_response_model}}'),
+      ),
+    )
+    .withPanel(
+      timeseries('Active interceptions', 'Interceptions in flight (request received, response not yet closed), by provider.', 'short').withTarget(
+        query(QUERIES.activeInterceptions, '{{gen_ai_provider_name}}'),
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Usage unavailable by reason',
+        'Successful interceptions whose usage could not be read from the response, per second: missing (not sent, e.g. a stream without include_usage), truncated, malformed, encoded, too_large.',
+        'reqps',
+      ).withTarget(query(QUERIES.usageUnavailableByReason, '{{reason}}')),
     )
     .withRow(new RowBuilder('Owner header rejections and resolvers').id(id()))
     .withPanel(

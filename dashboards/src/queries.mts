@@ -1,7 +1,8 @@
 import { PROMETHEUS_METRIC_NAMES } from 'aibridge-initiator-otel';
 
 // Metric names come from the constants the plugin records with, so queries cannot drift from it.
-const { interceptions, overrideRejections, interceptionDurationBucket, resolverErrors } = PROMETHEUS_METRIC_NAMES;
+const { interceptions, overrideRejections, interceptionDurationBucket, resolverErrors, tokens, interceptionsActive, usageUnavailable } =
+  PROMETHEUS_METRIC_NAMES;
 
 /** Label selectors of the dashboard's variables: service (the scrape job) and client. */
 const byService = 'job=~"$service"';
@@ -16,8 +17,15 @@ export const QUERIES = {
   rejectionsByReasonAndClient: `sum by (reason, aibridge_client) (${rate(overrideRejections, byServiceAndClient)})`,
   durationQuantile: (quantile: number) =>
     `histogram_quantile(${quantile}, sum by (le, initiator_override) (${rate(interceptionDurationBucket, byService)}))`,
-  interceptionsByClientAndProvider: `sum by (aibridge_client, aibridge_provider) (${rate(interceptions, byServiceAndClient)})`,
+  interceptionsByClientAndProvider: `sum by (aibridge_client, gen_ai_provider_name) (${rate(interceptions, byServiceAndClient)})`,
   resolverErrors: `sum by (resolver, reason) (${rate(resolverErrors, byService)})`,
+  tokensBySource: `sum by (initiator_source) (${rate(tokens, byServiceAndClient)})`,
+  ownerHeaderTokenShare: `(sum(${rate(tokens, `${byServiceAndClient}, initiator_override="true"`)}) or vector(0)) / sum(${rate(tokens, byServiceAndClient)})`,
+  tokensByClient: `sum by (aibridge_client) (${rate(tokens, byServiceAndClient)})`,
+  tokensByModel: `sum by (gen_ai_response_model) (${rate(tokens, byServiceAndClient)})`,
+  tokensByType: `sum by (gen_ai_token_type) (${rate(tokens, byServiceAndClient)})`,
+  activeInterceptions: `sum by (gen_ai_provider_name) (${interceptionsActive}{${byService}})`,
+  usageUnavailableByReason: `sum by (reason) (${rate(usageUnavailable, byServiceAndClient)})`,
 } as const;
 
-export const METRICS = { interceptions, overrideRejections, interceptionDurationBucket, resolverErrors };
+export const METRICS = { interceptions, overrideRejections, interceptionDurationBucket, resolverErrors, tokens, interceptionsActive, usageUnavailable };

@@ -5,7 +5,7 @@ import { createPolicy, OPTION_LABELS } from '../config/create-policy';
 import type { InitiatorInstrumentationConfig } from '../types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { pluginDiag, reportFault, reportToDiag } from './plugin-diag';
-import { createInstruments, type Instruments } from './instruments';
+import { createInstruments, NO_INSTRUMENTS, type Instruments } from './instruments';
 import { InterceptionHooks, NO_ATTRIBUTES } from './interception-hooks';
 
 const COMPOSED = Symbol('aibridge-initiator-otel.composed');
@@ -48,7 +48,7 @@ function instrumentsOf(provider: MeterProvider): Instruments {
     return createInstruments(provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION));
   } catch (error) {
     reportFault('creating the metric instruments; interceptions are not counted', error);
-    return { record() {} };
+    return NO_INSTRUMENTS;
   }
 }
 

@@ -1,19 +1,52 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import { KNOWN_CLIENTS } from '../resolution/clients';
+import { PROVIDERS } from '../resolution/routes';
 import { REJECTION_REASONS, type Provider, type Resolution } from '../resolution/types';
-import { durationMetricAttributes, interceptionMetricAttributes, rejectionMetricAttributes, resolverErrorMetricAttributes } from './attributes';
+import type { Usage, UsageUnavailableReason } from '../usage/types';
+import {
+  activeMetricAttributes,
+  durationMetricAttributes,
+  interceptionMetricAttributes,
+  rejectionMetricAttributes,
+  resolverErrorMetricAttributes,
+  tokenMetricAttributes,
+  usageUnavailableMetricAttributes,
+} from './attributes';
 import {
   INTERCEPTION_DURATION_BUCKETS,
+  MAX_MODELS,
   METRIC_INTERCEPTION_DURATION,
   METRIC_INTERCEPTIONS,
+  METRIC_INTERCEPTIONS_ACTIVE,
   METRIC_OVERRIDE_REJECTIONS,
   METRIC_RESOLVER_ERRORS,
+  METRIC_TOKENS,
+  METRIC_USAGE_UNAVAILABLE,
+  MODEL_OVERFLOW,
 } from './semconv';
+import { TOKEN_TYPES, tokensByType } from './token-types';
 
-/** The plugin's metrics, recorded once per interception. */
+/** The plugin's metrics, recorded once per interception (and its start and end for the active count). */
 export interface Instruments {
+  /** An interception began: one more in flight. */
+  started(provider: Provider): void;
+  /** An interception's response closed: one fewer in flight. */
+  ended(provider: Provider): void;
   record(resolution: Resolution, provider: Provider, statusCode: number, durationS: number): void;
+  /** The tokens of an interception whose usage was read. */
+  recordUsage(resolution: Resolution, provider: Provider, model: string | undefined, usage: Usage): void;
+  /** A successful interception whose usage could not be read. */
+  recordUsageUnavailable(reason: UsageUnavailableReason, client: string, provider: Provider): void;
 }
+
+/** Does nothing: what the plugin records with when the instruments could not be created. */
+export const NO_INSTRUMENTS: Instruments = {
+  started() {},
+  ended() {},
+  record() {},
+  recordUsage() {},
+  recordUsageUnavailable() {},
+};
 
 /**
  * Cumulative counts per attribute set, reported to the SDK when it collects. A counter's `add`
@@ -24,11 +57,11 @@ export interface Instruments {
 class Tally<K extends string | number> {
   readonly #counts = new Map<K, { readonly attributes: Attributes; value: number }>();
 
-  /** Counts one for `key`; false when the combination is new and must be started. */
-  increment(key: K): boolean {
+  /** Counts `by` (one by default) for `key`; false when the combination is new and must be started. */
+  increment(key: K, by = 1): boolean {
     const entry = this.#counts.get(key);
     if (entry === undefined) return false;
-    entry.value += 1;
+    entry.value += by;
     return true;
   }
 
@@ -55,6 +88,14 @@ class Ordinals {
     if (ordinal === undefined) this.#ordinals.set(value, (ordinal = this.#ordinals.size));
     return ordinal;
   }
+
+  has(value: string): boolean {
+    return this.#ordinals.has(value);
+  }
+
+  get size(): number {
+    return this.#ordinals.size;
+  }
 }
 
 // Radixes of the combination keys: each above the size of its closed set (3 sources, 2 providers,
@@ -63,6 +104,12 @@ const SOURCE_RADIX = 4;
 const PROVIDER_RADIX = 4;
 const REASON_RADIX = 8;
 const STATUS_RADIX = 1000;
+const TOKEN_TYPE_RADIX = 4;
+// Admitted models, the overflow, and a response that named none.
+const MODEL_RADIX = 128;
+const OVERFLOW_ORDINAL = MAX_MODELS;
+const NO_MODEL_ORDINAL = MAX_MODELS + 1;
+
 
 export function createInstruments(meter: Meter): Instruments {
   const clients = new Ordinals();
@@ -105,7 +152,59 @@ export function createInstruments(meter: Meter): Instruments {
   // By provider ordinal * 2 + override.
   const durationAttributes: Attributes[] = [];
 
+  // Model names come from responses, so anyone upstream can invent them: the first ones seen get
+  // their own series, later ones share one.
+  const models = new Ordinals();
+  const modelOrdinal = (model: string | undefined): number => {
+    if (model === undefined) return NO_MODEL_ORDINAL;
+    return models.has(model) || models.size < MAX_MODELS ? models.of(model) : OVERFLOW_ORDINAL;
+  };
+  const unavailableReasons = new Ordinals();
+  const tokens = new Tally<number | string>();
+  meter
+    .createObservableCounter(METRIC_TOKENS, {
+      description: 'Tokens of interceptions, as the responses reported them; the token types partition them.',
+      unit: '{token}',
+    })
+    .addCallback(tokens.report);
+  const unavailable = new Tally<number>();
+  meter
+    .createObservableCounter(METRIC_USAGE_UNAVAILABLE, {
+      description: 'Successful interceptions whose usage could not be read from the response, by reason.',
+      unit: '{interception}',
+    })
+    .addCallback(unavailable.report);
+  const active = new Tally<number>();
+  for (const provider of PROVIDERS) active.start(providers.of(provider), activeMetricAttributes(provider), 0);
+  meter
+    .createObservableUpDownCounter(METRIC_INTERCEPTIONS_ACTIVE, {
+      description: 'Interceptions in flight: request received, response not yet closed.',
+      unit: '{interception}',
+    })
+    .addCallback(active.report);
+
   return {
+    started(provider) {
+      active.increment(providers.of(provider), 1);
+    },
+    ended(provider) {
+      active.increment(providers.of(provider), -1);
+    },
+    recordUsage(resolution, provider, model, usage) {
+      const { override, source, client } = resolution;
+      const ordinal = modelOrdinal(model);
+      const name = ordinal === OVERFLOW_ORDINAL ? MODEL_OVERFLOW : model;
+      const combination = ((((clients.of(client) * MODEL_RADIX + ordinal) * SOURCE_RADIX + sources.of(source)) * PROVIDER_RADIX + providers.of(provider)) * 2 + (override ? 1 : 0)) * TOKEN_TYPE_RADIX;
+      const counts = tokensByType(usage);
+      for (let type = 0; type < TOKEN_TYPES.length; type++) {
+        const count = counts[type]!;
+        if (!tokens.increment(combination + type, count)) tokens.start(combination + type, tokenMetricAttributes(resolution, provider, name, TOKEN_TYPES[type]!), count);
+      }
+    },
+    recordUsageUnavailable(reason, client, provider) {
+      const key = (clients.of(client) * REASON_RADIX + unavailableReasons.of(reason)) * PROVIDER_RADIX + providers.of(provider);
+      if (!unavailable.increment(key)) unavailable.start(key, usageUnavailableMetricAttributes(reason, client, provider), 1);
+    },
     record(resolution, provider, statusCode, durationS) {
       const { override, source, client, rejection } = resolution;
       const providerOrdinal = providers.of(provider);

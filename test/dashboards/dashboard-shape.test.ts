@@ -29,6 +29,13 @@ describe('the dashboard', () => {
         'Owner-header rejections by reason and client',
         'Interception duration p50 / p95',
         'Interceptions by client and provider',
+        'Tokens by initiator source',
+        'Share of tokens through the owner header',
+        'Tokens by type',
+        'Tokens by client',
+        'Tokens by model',
+        'Active interceptions',
+        'Usage unavailable by reason',
         'Find the traces',
       ]),
     );
@@ -55,7 +62,7 @@ describe('the dashboard', () => {
 
   it('queries the metrics by the names the plugin exports', () => {
     expect(exprs.length).toBeGreaterThanOrEqual(8);
-    for (const name of [PROMETHEUS_METRIC_NAMES.interceptions, PROMETHEUS_METRIC_NAMES.overrideRejections, PROMETHEUS_METRIC_NAMES.interceptionDurationBucket]) {
+    for (const name of Object.values(PROMETHEUS_METRIC_NAMES)) {
       expect(exprs.some((e) => e.includes(name)), name).toBe(true);
     }
     for (const expr of exprs) expect(expr).toMatch(/aibridge_[a-z_]+\{job=~"\$service"/);

@@ -6,6 +6,7 @@ import { ALICE_TOKEN, CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } 
 import { freePort, otlpEnv, REPO_ROOT, spawnGateway, type SpawnOptions } from '../support/gateway-process';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { post, startUpstream, type Running } from '../support/servers';
+import { usageOf } from '../../examples/demo/provider-responses';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -39,6 +40,9 @@ export const ROWS: readonly Row[] = [
   { gateway: 'Express 5, AIBRIDGE_PROPAGATE_TRACE_CONTEXT=true', module: 'CommonJS', preload: '--require', entry: 'frameworks/express.cjs', env: { AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'true' }, propagate: true },
 ];
 
+/** What each call asks the provider; the mock answers it with usage. */
+const CALL_BODY = { model: 'm', messages: [{ role: 'user', content: 'Say hello.' }] };
+
 const upstreamSaw: IncomingHttpHeaders[] = [];
 let upstream: Running;
 beforeAll(async () => {
@@ -66,8 +70,8 @@ describe.each(ROWS)('$gateway, $module, preloaded with $preload', (row) => {
     // Portkey names the provider and its address in headers of its own.
     const portkey = (provider: string) => (row.portkey ? { 'x-portkey-provider': provider, 'x-portkey-custom-host': `${upstream.url}/provider/v1` } : {});
     statuses = [
-      (await post(`${gateway.url}/v1/chat/completions`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A, ...portkey('openai') }, { model: 'm', messages: [] })).status,
-      (await post(`${gateway.url}/v1/chat/completions`, { 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${ALICE_TOKEN}`, 'x-coder-owner-id': OWNER_A, ...portkey('openai') }, { model: 'm', messages: [] })).status,
+      (await post(`${gateway.url}/v1/chat/completions`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A, ...portkey('openai') }, CALL_BODY)).status,
+      (await post(`${gateway.url}/v1/chat/completions`, { 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${ALICE_TOKEN}`, 'x-coder-owner-id': OWNER_A, ...portkey('openai') }, CALL_BODY)).status,
     ];
     gateway.child.kill('SIGTERM');
     await spawned.exited;
@@ -84,9 +88,18 @@ describe.each(ROWS)('$gateway, $module, preloaded with $preload', (row) => {
   it('attributes the Coder Agents call to the owner, and the other client’s to its own credential', () => {
     expect(interceptions).toHaveLength(2);
     const override = interceptions.find((s) => s.attributes['initiator.override'] === true);
-    expect(override?.attributes).toMatchObject({ 'enduser.id': OWNER_A, 'initiator.source': 'owner_header', 'aibridge.client': 'Coder Agents', 'aibridge.provider': 'openai' });
+    expect(override?.attributes).toMatchObject({ 'enduser.id': OWNER_A, 'initiator.source': 'owner_header', 'aibridge.client': 'Coder Agents', 'gen_ai.provider.name': 'openai' });
     const rejected = interceptions.find((s) => s.attributes['initiator.override'] === false);
     expect(rejected?.attributes).toMatchObject({ 'enduser.id': fingerprintToken(ALICE_TOKEN), 'initiator.override.rejected_reason': 'client_not_allowed' });
+  });
+
+  it('reads the usage the provider sent from the response the gateway wrote', () => {
+    const sent = usageOf('chat', { model: 'm', body: CALL_BODY });
+    for (const span of interceptions) {
+      expect(span.attributes).toMatchObject({ 'gen_ai.response.model': sent.model, 'gen_ai.usage.input_tokens': sent.inputTokens, 'gen_ai.usage.output_tokens': sent.outputTokens, 'aibridge.streaming': false });
+      expect(span.attributes['aibridge.usage.unavailable']).toBeUndefined();
+    }
+    expect(receiver.counter('aibridge.tokens', { 'gen_ai.token.type': 'output' })).toBe(2 * sent.outputTokens);
   });
 
   it('counts them in the metrics', () => {

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintToken } from 'aibridge-initiator-otel';
-import { ALICE, BOB, MALLORY, OWNERS, SERVICE_ACCOUNT } from '../../examples/demo/callers';
-import { CALLS } from '../../examples/demo/traffic';
+import { ALICE, BOB, MALLORY, OWNERS, SERVICE_ACCOUNT, type Caller } from '../../examples/demo/callers';
+import { usageOf } from '../../examples/demo/provider-responses';
+import { CALLS, tokenTypesOf, usageFor, type Call, type Usage } from '../../examples/demo/traffic';
 import { DEMO_MAIN } from '../support/demo-build';
 import { freePort, REPO_ROOT } from '../support/gateway-process';
 import { recordOutput } from '../support/scan';
@@ -18,9 +19,55 @@ function tableAfter(output: string, heading: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split('|').map((cell) => cell.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    );
   }
   return rows;
+}
+
+/** A table's number, as printed with thousands separators. */
+const num = (cell: string | undefined) => Number((cell ?? '').replaceAll(',', ''));
+
+const CLIENT_OF = new Map<Caller, string>([
+  [ALICE, 'Claude Code'],
+  [BOB, 'Codex'],
+  [SERVICE_ACCOUNT, 'Coder Agents'],
+]);
+const CREDENTIAL_INITIATOR = new Map<Caller, string>([
+  [ALICE, 'alice'],
+  [BOB, 'bob'],
+  [SERVICE_ACCOUNT, 'svc-coder-agents'],
+  [MALLORY, fingerprintToken(MALLORY.key)],
+]);
+const VALID_OWNERS: readonly string[] = Object.values(OWNERS);
+
+/**
+ * Who the demo's rules attribute a call to: the owner, when the service account names a valid one;
+ * else the credential's initiator ('zed' stands for the expired JWT's fingerprint, new each run).
+ */
+function initiatorOf(call: Call): string {
+  if (call.caller === SERVICE_ACCOUNT && call.owner !== undefined && VALID_OWNERS.includes(call.owner.toLowerCase()))
+    return call.owner.toLowerCase();
+  return CREDENTIAL_INITIATOR.get(call.caller) ?? 'zed';
+}
+
+/** Input and output tokens the mock reported, summed by `key`. */
+function mockTokensBy(key: (call: Call) => string | undefined): Map<string, { input: number; output: number }> {
+  const sums = new Map<string, { input: number; output: number }>();
+  for (const call of CALLS) {
+    const group = key(call);
+    if (group === undefined) continue;
+    const usage = usageFor(call);
+    const sum = sums.get(group) ?? { input: 0, output: 0 };
+    sum.input += usage?.inputTokens ?? 0;
+    sum.output += usage?.outputTokens ?? 0;
+    sums.set(group, sum);
+  }
+  return sums;
 }
 
 // Each run gets a temporary directory of its own (TMPDIR), to see what it leaves behind there.
@@ -35,7 +82,8 @@ afterAll(() => {
 });
 
 /** The demo's own temporary directories (its credentials file's) still in `env.TMPDIR`. */
-const leftovers = (env: Record<string, string>) => readdirSync(env.TMPDIR!).filter((name) => name.startsWith('aibridge-demo-'));
+const leftovers = (env: Record<string, string>) =>
+  readdirSync(env.TMPDIR!).filter((name) => name.startsWith('aibridge-demo-'));
 
 /** The credentials file the demo says it wrote. */
 const credentialsFileIn = (text: string) => /AIBRIDGE_CREDENTIALS_FILE=(\S+)/.exec(text)?.[1];
@@ -47,11 +95,15 @@ let onceEnv: Record<string, string> = {};
 beforeAll(async () => {
   const metricsPort = await freePort();
   onceEnv = demoEnv();
-  const child = spawn('npm', ['start', '--silent', '--', '--once', '--port', '0', '--metrics-port', String(metricsPort)], {
-    cwd: REPO_ROOT,
-    env: onceEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'npm',
+    ['start', '--silent', '--', '--once', '--port', '0', '--metrics-port', String(metricsPort)],
+    {
+      cwd: REPO_ROOT,
+      env: onceEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   exitCode = await new Promise((resolve) => child.on('exit', (code) => resolve(code)));
@@ -70,8 +122,10 @@ describe('npm start -- --once', () => {
   });
 
   it('attributes each owner exactly as often as Coder Agents named them', () => {
-    const rows = tableAfter(output, 'Interceptions by initiator');
-    const owners = rows.filter(([, source]) => source === 'owner_header').map(([initiator, , client, override, count]) => [initiator, client, override, Number(count)]);
+    const rows = tableAfter(output, 'Interceptions and tokens by initiator');
+    const owners = rows
+      .filter(([, source]) => source === 'owner_header')
+      .map(([initiator, , client, override, count]) => [initiator, client, override, Number(count)]);
     expect(owners).toEqual(
       expect.arrayContaining([
         [OWNERS.dana, 'Coder Agents', 'true', 2],
@@ -83,7 +137,9 @@ describe('npm start -- --once', () => {
   });
 
   it('attributes everything else to the credential that made it, named by the credentials file', () => {
-    const rows = tableAfter(output, 'Interceptions by initiator').filter(([, source]) => source === 'credential');
+    const rows = tableAfter(output, 'Interceptions and tokens by initiator').filter(
+      ([, source]) => source === 'credential',
+    );
     expect(rows.map(([initiator, , client, override, count]) => [initiator, client, override, Number(count)])).toEqual(
       expect.arrayContaining([
         ['alice', 'Claude Code', 'false', 3],
@@ -118,9 +174,116 @@ describe('npm start -- --once', () => {
   it('ends streamed interceptions when their stream ends, not at the first byte', () => {
     const durations = tableAfter(output, 'Trace IDs:').map((row) => Number(row.at(-1)));
     const streamed = CALLS.flatMap((call, i) => (call.stream ? [durations[i] ?? 0] : []));
-    expect(streamed).toHaveLength(4);
+    expect(streamed).toHaveLength(6);
     // The mock paces at least seven events 15 ms apart on every streamed endpoint.
     for (const ms of streamed) expect(ms).toBeGreaterThanOrEqual(100);
+  });
+
+  it('sends streamed and plain calls of every API, and one chat stream that asks for no usage', () => {
+    const shapes = new Set(CALLS.map((call) => `${call.endpoint} ${call.stream}`));
+    expect([...shapes].sort()).toEqual([
+      'chat false',
+      'chat true',
+      'messages false',
+      'messages true',
+      'responses false',
+      'responses true',
+    ]);
+    expect(CALLS.filter((call) => usageFor(call) === undefined)).toEqual([
+      expect.objectContaining({ endpoint: 'chat', stream: true, includeUsage: false }),
+    ]);
+  });
+
+  it('has the mock report cached input and reasoning, differently for each call', () => {
+    const usages = CALLS.map(usageFor).filter((usage): usage is Usage => usage !== undefined);
+    expect(usages.some((u) => u.cacheReadInputTokens > 0 && u.cacheCreationInputTokens === undefined)).toBe(true);
+    expect(usages.some((u) => u.cacheReadInputTokens > 0 && u.cacheCreationInputTokens === 0)).toBe(true);
+    expect(usages.some((u) => (u.cacheCreationInputTokens ?? 0) > 0)).toBe(true);
+    expect(usages.some((u) => (u.reasoningOutputTokens ?? 0) > 0)).toBe(true);
+    expect(new Set(usages.map((u) => `${u.inputTokens}/${u.outputTokens}`)).size).toBe(usages.length);
+    // Pure: asking again gives the same figures.
+    expect(CALLS.map(usageFor)).toEqual(CALLS.map(usageFor));
+  });
+
+  it('reads back, per initiator, the tokens the mock provider reported', () => {
+    const rows = tableAfter(output, 'Interceptions and tokens by initiator');
+    const printed = new Map<string, { input: number; output: number }>();
+    for (const [initiator = '', , client, , , input, out] of rows) {
+      const key = client === 'Zed' ? 'zed' : initiator;
+      expect(printed.has(key), key).toBe(false);
+      printed.set(key, { input: num(input), output: num(out) });
+    }
+    const expected = mockTokensBy(initiatorOf);
+    expect(Object.fromEntries(printed)).toEqual(Object.fromEntries(expected));
+    // The stream without usage is the Zed user's only call.
+    expect(printed.get('zed')).toEqual({ input: 0, output: 0 });
+    expect(expected.get('alice')!.input).toBeGreaterThan(1000);
+  });
+
+  it('counts in Prometheus, by source and token type, what the spans and the mock say', () => {
+    const initiators = tableAfter(output, 'Interceptions and tokens by initiator');
+    const bySource = tableAfter(output, 'Tokens by initiator source');
+    expect(bySource.map(([source]) => source)).toEqual(['credential', 'owner_header', 'all']);
+    for (const [source, input, cacheRead, cacheCreation, out, total] of bySource) {
+      const spans = initiators.filter((row) => source === 'all' || row[1] === source);
+      const spanInput = spans.reduce((sum, row) => sum + num(row[5]), 0);
+      const spanOutput = spans.reduce((sum, row) => sum + num(row[6]), 0);
+      expect(num(input) + num(cacheRead) + num(cacheCreation), `${source} input`).toBe(spanInput);
+      expect(num(out), `${source} output`).toBe(spanOutput);
+      expect(num(total)).toBe(spanInput + spanOutput);
+    }
+    const mock = { input: 0, cache_read: 0, cache_creation: 0, output: 0 };
+    for (const usage of CALLS.map(usageFor)) {
+      if (usage === undefined) continue;
+      for (const [type, value] of Object.entries(tokenTypesOf(usage))) mock[type as keyof typeof mock] += value;
+    }
+    const all = bySource.at(-1)!.slice(1).map(num);
+    expect(all).toEqual([
+      mock.input,
+      mock.cache_read,
+      mock.cache_creation,
+      mock.output,
+      mock.input + mock.cache_read + mock.cache_creation + mock.output,
+    ]);
+    expect(mock.cache_read).toBeGreaterThan(0);
+    expect(mock.cache_creation).toBeGreaterThan(0);
+  });
+
+  it('says the tokens agree with what the mock provider reported', () => {
+    const reported = CALLS.map(usageFor).filter((usage): usage is Usage => usage !== undefined);
+    const sum = (figure: (usage: Usage) => number) =>
+      reported.reduce((total, usage) => total + figure(usage), 0).toLocaleString('en-US');
+    expect(output).toContain(
+      `Tokens the mock provider reported for the ${reported.length} of ${CALLS.length} calls it gave usage for: ` +
+        `${sum((u) => u.inputTokens)} input (${sum((u) => u.cacheReadInputTokens)} read from cache, ${sum((u) => u.cacheCreationInputTokens ?? 0)} written to it), ${sum((u) => u.outputTokens)} output.`,
+    );
+    expect(output).toContain('The spans and aibridge_tokens_total agree with it: yes.');
+  });
+
+  it('reports the chat stream that asked for no usage as missing, on its span and in Prometheus', () => {
+    expect(tableAfter(output, 'Interceptions whose usage could not be read')).toEqual([
+      ['missing', 'Zed', 'openai', '1', '1'],
+    ]);
+  });
+
+  it('groups the calls by the conversation each client named in its session header', () => {
+    const rows = tableAfter(output, 'Conversations (gen_ai.conversation.id');
+    const expected = mockTokensBy((call) =>
+      call.caller.sessionHeader === undefined ? undefined : call.conversation.id,
+    );
+    expect(rows.map(([conversation]) => conversation).sort()).toEqual([...expected.keys()].sort());
+    for (const [conversation = '', client, initiator, count, input, out] of rows) {
+      const calls = CALLS.filter((call) => call.conversation.id === conversation);
+      expect([client, initiator, num(count)], conversation).toEqual([
+        CLIENT_OF.get(calls[0]!.caller),
+        initiatorOf(calls[0]!),
+        calls.length,
+      ]);
+      expect({ input: num(input), output: num(out) }, conversation).toEqual(expected.get(conversation));
+    }
+    // One session per client that names one: Claude Code, Codex and Coder Agents.
+    expect(new Set(rows.map(([, client]) => client))).toEqual(new Set(['Claude Code', 'Codex', 'Coder Agents']));
+    expect(rows.find(([conversation]) => conversation === CALLS[0]!.conversation.id)?.[3]).toBe('3');
   });
 
   it('prints no credential, only fingerprints', () => {
@@ -144,7 +307,11 @@ describe('npm start, the gateway kept running', () => {
   it('hints at curl for the live endpoints, prints new interceptions, and cleans up on Ctrl-C', async () => {
     const env = demoEnv();
     // Built by the run above; started without npm, whose handling of signals is not the demo's.
-    const child = spawn(process.execPath, [DEMO_MAIN, '--port', '0', '--metrics-port', String(await freePort())], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO_MAIN, '--port', '0', '--metrics-port', String(await freePort())], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -165,12 +332,22 @@ describe('npm start, the gateway kept running', () => {
       // The hinted call, made with fetch: it reaches the mock provider and is printed live.
       const response = await fetch(`${gatewayUrl}/openai/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': SERVICE_ACCOUNT.userAgent, authorization: `Bearer ${SERVICE_ACCOUNT.key}`, 'x-coder-owner-id': OWNERS.dana },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': SERVICE_ACCOUNT.userAgent,
+          authorization: `Bearer ${SERVICE_ACCOUNT.key}`,
+          'x-coder-owner-id': OWNERS.dana,
+        },
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
       });
       expect(response.status).toBe(200);
       expect(((await response.json()) as { object: string }).object).toBe('chat.completion');
-      await until(`enduser.id=${OWNERS.dana}  override=true`);
+      // The live line tells what the mock reported for the call.
+      const usage = usageOf('chat', {
+        model: 'gpt-4o-mini',
+        body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+      });
+      await until(`enduser.id=${OWNERS.dana}  override=true  tokens=${usage.inputTokens} in/${usage.outputTokens} out`);
       expect(existsSync(credentialsFileIn(text)!)).toBe(true);
     } finally {
       child.kill('SIGINT');

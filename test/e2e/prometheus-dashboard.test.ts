@@ -3,11 +3,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLS, send } from '../../examples/demo/traffic';
+import { SERVICE_ACCOUNT } from '../../examples/demo/callers';
+import { CALLS, send, tokenTypesOf, usageFor } from '../../examples/demo/traffic';
 import { buildDemo, DEMO_MAIN } from '../support/demo-build';
 import { freePort, REPO_ROOT } from '../support/gateway-process';
 import { prometheusAvailable } from '../support/prometheus';
 import { recordOutput, registerSecret } from '../support/scan';
+
+// Owner IDs the demo sends that the rules accept: canonical UUIDv4.
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 interface Panel {
   type: string;
@@ -107,10 +111,15 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
   const shows: Record<string, Record<string, string[]>> = {
     'Interceptions by override': { initiator_override: ['false', 'true'] },
     'Interceptions by source': { initiator_source: ['credential', 'owner_header'] },
-    'Interceptions by client and provider': { aibridge_client: ['Claude Code', 'Codex', 'Coder Agents', 'Zed'], aibridge_provider: ['anthropic', 'openai'] },
+    'Interceptions by client and provider': { aibridge_client: ['Claude Code', 'Codex', 'Coder Agents', 'Zed'], gen_ai_provider_name: ['anthropic', 'openai'] },
     'Owner-header rejections by reason and client': { reason: ['client_not_allowed', 'credential_not_trusted', 'invalid_format'], aibridge_client: ['Claude Code', 'Coder Agents'] },
     'Resolver errors': { resolver: ['jwt'], reason: ['expired'] },
     'Interception duration p50 / p95': { initiator_override: ['false', 'true'] },
+    'Tokens by initiator source': { initiator_source: ['credential', 'owner_header'] },
+    'Tokens by type': { gen_ai_token_type: ['cache_creation', 'cache_read', 'input', 'output'] },
+    'Tokens by client': { aibridge_client: ['Claude Code', 'Codex', 'Coder Agents'] },
+    'Tokens by model': { gen_ai_response_model: [...new Set(CALLS.map((call) => usageFor(call)?.model).filter((model) => model !== undefined))] },
+    'Usage unavailable by reason': { reason: ['missing'] },
   };
 
   it.each(Object.entries(shows))('panel "%s" splits the traffic as sent', async (panel, labels) => {
@@ -134,6 +143,31 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     const share = await scalar(substitute(queries.find((q) => q.panel === 'Share attributed through the owner header')!.expr));
     expect(share).toBeGreaterThan(0.2);
     expect(share).toBeLessThan(0.5);
+  });
+
+  it('counts the tokens the mock provider reported, by type and by source', async () => {
+    const rounds = 2;
+    const expected = { input: 0, cache_read: 0, cache_creation: 0, output: 0 };
+    const owner = { ...expected };
+    for (const call of CALLS) {
+      const usage = usageFor(call);
+      if (usage === undefined) continue;
+      for (const [type, count] of Object.entries(tokenTypesOf(usage)) as [keyof typeof expected, number][]) {
+        expected[type] += rounds * count;
+        // The owner header applies to canonical UUIDv4 owners sent with the service account's key.
+        if (call.caller === SERVICE_ACCOUNT && call.owner !== undefined && UUID_V4.test(call.owner)) owner[type] += rounds * count;
+      }
+    }
+    for (const [type, count] of Object.entries(expected)) {
+      expect(await scalar(`sum(aibridge_tokens_total{gen_ai_token_type="${type}"})`), type).toBe(count);
+    }
+    const ownerTotal = Object.values(owner).reduce((a, b) => a + b, 0);
+    expect(await scalar('sum(aibridge_tokens_total{initiator_source="owner_header"})')).toBe(ownerTotal);
+    expect(await scalar('sum(aibridge_usage_unavailable_total{reason="missing"})')).toBe(rounds * CALLS.filter((call) => usageFor(call) === undefined).length);
+    expect(await scalar('sum(aibridge_interceptions_active)')).toBe(0);
+    const share = await scalar(substitute(queries.find((q) => q.panel === 'Share of tokens through the owner header')!.expr));
+    expect(share).toBeGreaterThan(0);
+    expect(share).toBeLessThan(1);
   });
 
   it('fires the credential_not_trusted alert', async () => {

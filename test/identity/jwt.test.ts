@@ -82,7 +82,7 @@ describe('JWT bearer tokens, verified against a JWKS endpoint', () => {
     await interceptionWith(token);
     harness.reset();
     await interceptionWith(token);
-    const [first, second] = startAttributes.filter((a) => a['aibridge.provider'] !== undefined);
+    const [first, second] = startAttributes.filter((a) => a['gen_ai.provider.name'] !== undefined);
     expect(first?.['enduser.id']).toBeUndefined();
     expect(first?.['aibridge.client']).toBe('Claude Code');
     expect(second?.['enduser.id']).toBe('bob@example.com');

@@ -86,7 +86,7 @@ describe(`${COUNT} concurrent interceptions, slow streams among fast calls`, () 
     const overrides = calls.filter((c) => c.owner !== undefined);
     expect(await harness.counterValue('aibridge.interceptions')).toBe(COUNT);
     expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': true })).toBe(overrides.length);
-    expect(await harness.counterValue('aibridge.interceptions', { 'aibridge.provider': 'anthropic', 'initiator.override': true })).toBe(overrides.filter((c) => c.path === '/v1/messages').length);
+    expect(await harness.counterValue('aibridge.interceptions', { 'gen_ai.provider.name': 'anthropic', 'initiator.override': true })).toBe(overrides.filter((c) => c.path === '/v1/messages').length);
     const durations = await harness.metricPoints('aibridge.interception.duration');
     expect(durations.reduce((sum, point) => sum + (typeof point.value === 'number' ? 0 : point.value.count), 0)).toBe(COUNT);
   }, 60_000);

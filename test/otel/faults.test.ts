@@ -66,6 +66,7 @@ describe('faults never reach the gateway', () => {
           ? createNoopMeter()
           : {
               createObservableCounter: () => ({ addCallback: () => {} }),
+              createObservableUpDownCounter: () => ({ addCallback: () => {} }),
               createHistogram: () => ({
                 record: () => {
                   throw new Error('histogram exploded');

@@ -76,7 +76,7 @@ function expected(recorded: readonly Interception[]): Map<string, number> {
       'initiator.override': i.override,
       'initiator.source': i.source,
       'aibridge.client': i.client,
-      'aibridge.provider': i.provider,
+      'gen_ai.provider.name': i.provider,
       'http.response.status_code': i.statusCode,
     });
     if (i.reason !== undefined) add('aibridge.initiator.override.rejections', { reason: i.reason, 'aibridge.client': i.client });

@@ -26,7 +26,7 @@ describe('aibridge.interceptions', () => {
             'initiator.override': true,
             'initiator.source': 'owner_header',
             'aibridge.client': 'Coder Agents',
-            'aibridge.provider': 'openai',
+            'gen_ai.provider.name': 'openai',
             'http.response.status_code': 200,
           },
           2,
@@ -36,7 +36,7 @@ describe('aibridge.interceptions', () => {
             'initiator.override': true,
             'initiator.source': 'owner_header',
             'aibridge.client': 'Coder Agents',
-            'aibridge.provider': 'anthropic',
+            'gen_ai.provider.name': 'anthropic',
             'http.response.status_code': 429,
           },
           1,
@@ -98,8 +98,8 @@ describe('aibridge.interception.duration', () => {
     const points = await harness.metricPoints('aibridge.interception.duration');
     expect(points.map((p) => p.attributes)).toEqual(
       expect.arrayContaining([
-        { 'initiator.override': true, 'aibridge.provider': 'anthropic' },
-        { 'initiator.override': false, 'aibridge.provider': 'anthropic' },
+        { 'initiator.override': true, 'gen_ai.provider.name': 'anthropic' },
+        { 'initiator.override': false, 'gen_ai.provider.name': 'anthropic' },
       ]),
     );
     const overridden = points.find((p) => p.attributes['initiator.override'] === true)?.value;
@@ -114,7 +114,7 @@ describe('metric attributes', () => {
     await post(`${gateway.url}/v1/messages`, agents(OWNER_A));
     await post(`${gateway.url}/v1/messages`, agents(OWNER_B, ALICE_TOKEN));
     await post(`${gateway.url}/v1/messages`, agents('<img src=x onerror=alert(1)>'));
-    const allowed = ['initiator.override', 'initiator.source', 'aibridge.client', 'aibridge.provider', 'http.response.status_code', 'reason'];
+    const allowed = ['initiator.override', 'initiator.source', 'aibridge.client', 'gen_ai.provider.name', 'http.response.status_code', 'reason'];
     const points = (await harness.metricPoints()).filter((p) => p.name.startsWith('aibridge.'));
     expect(points.length).toBeGreaterThan(0);
     const serialised = JSON.stringify(points);

@@ -8,7 +8,6 @@ import { resolveFromRecord } from '../../src/resolution/resolve-request';
 import {
   interceptionMetricAttributes,
   interceptionSpanAttributes,
-  overrideEventAttributes,
   rejectionEventAttributes,
   rejectionMetricAttributes,
 } from '../../src/otel/attributes';
@@ -66,7 +65,6 @@ function shouldOverride(r: Request, ownerValues: readonly string[], credentialIn
 
 function everythingExported(resolution: Resolution): unknown[] {
   const attributes = [interceptionSpanAttributes(resolution, 'openai'), interceptionMetricAttributes(resolution, 'openai', 200)];
-  if (resolution.override) attributes.push(overrideEventAttributes(resolution));
   if (resolution.rejection !== undefined) attributes.push(rejectionEventAttributes(resolution.rejection), rejectionMetricAttributes(resolution.rejection, resolution.client));
   return attributes.flatMap((set) => Object.values(set));
 }

@@ -58,6 +58,13 @@ describe('layering', () => {
     expect(layersImported(list)).toEqual(['resolution', 'util']);
   });
 
+  it('the usage readers import nothing from OpenTelemetry and only the helpers from outside their folder', () => {
+    const list = importsOf('usage');
+    expect(list.length).toBeGreaterThan(5);
+    expect(list.filter((i) => !i.local && !i.target.startsWith('node:'))).toEqual([]);
+    expect(layersImported(list).filter((layer) => layer !== 'usage' && layer !== 'util')).toEqual([]);
+  });
+
   it('the credential resolvers never import the OpenTelemetry wiring, the SDK start or the configuration', () => {
     const list = importsOf('identity');
     expect(list.filter((i) => i.target.startsWith('@opentelemetry'))).toEqual([]);
