@@ -42,9 +42,11 @@ function createGateway({ http, https }, { routes, onInterception }) {
 }
 
 function compile({ prefix, upstream, headers = {} }, { http, https }) {
-  if (prefix !== '' && (!prefix.startsWith('/') || prefix.endsWith('/'))) throw new Error(`route prefix "${prefix}" must start with "/" and not end with one`);
+  if (prefix !== '' && (!prefix.startsWith('/') || prefix.endsWith('/')))
+    throw new Error(`route prefix "${prefix}" must start with "/" and not end with one`);
   const base = new URL(upstream);
-  if (base.protocol === 'https:' && https === undefined) throw new Error(`the route ${prefix || '(every path)'} is https: pass the https module`);
+  if (base.protocol === 'https:' && https === undefined)
+    throw new Error(`the route ${prefix || '(every path)'} is https: pass the https module`);
   return {
     prefix,
     headers,
@@ -63,10 +65,15 @@ function proxy(req, res, route, rest) {
     { hostname: route.hostname, port: route.port, path: route.basePath + rest, method: 'POST', headers },
     (upstreamRes) => {
       const cacheControl = upstreamRes.headers['cache-control'];
+      const encoding = upstreamRes.headers['content-encoding'];
       res.writeHead(upstreamRes.statusCode || 502, {
         'content-type': upstreamRes.headers['content-type'] || 'application/json',
         ...(cacheControl && { 'cache-control': cacheControl }),
+        // The body passes through as the provider encoded it.
+        ...(encoding && { 'content-encoding': encoding }),
       });
+      // A provider that drops the connection mid-stream ends the client's response too.
+      upstreamRes.on('error', (error) => res.destroy(error));
       // Streams (server-sent events) pass through as they come.
       upstreamRes.pipe(res);
     },

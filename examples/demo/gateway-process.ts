@@ -54,11 +54,15 @@ export function launchGateway(options: LaunchOptions): {
   output: () => { stdout: string; stderr: string };
 } {
   const preloadArgs = options.preload === 'none' ? [] : [options.preload, 'aibridge-initiator-otel/register'];
-  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), ...preloadArgs, options.script, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    options.node ?? process.execPath,
+    [...(options.nodeArgs ?? []), ...preloadArgs, options.script, ...(options.args ?? [])],
+    {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -72,7 +76,14 @@ export function launchGateway(options: LaunchOptions): {
       resolve({ code, signal });
     }),
   );
-  const running = (url: string, instrumented: boolean | undefined): GatewayProcess => ({ child, url, instrumented, stdout: () => stdout, stderr: () => stderr, exited });
+  const running = (url: string, instrumented: boolean | undefined): GatewayProcess => ({
+    child,
+    url,
+    instrumented,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+  });
   const started = new Promise<GatewayProcess>((resolve, reject) => {
     const onData = () => {
       const { ready } = options;
@@ -89,13 +100,19 @@ export function launchGateway(options: LaunchOptions): {
     };
     child.stdout.on('data', onData);
     child.on('error', reject);
-    void exited.then(({ code, signal }) => reject(new Error(`gateway exited (${code ?? signal}) before listening: ${stderr}`)));
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`gateway exited (${code ?? signal}) before listening: ${stderr}`)),
+    );
   });
   return { child, started, exited, output: () => ({ stdout, stderr }) };
 }
 
 /** Stops the gateway with SIGTERM (SIGKILL if it is still there after `graceMs`); resolves with how it ended. */
-export async function stopGateway(child: ChildProcess, exited: Promise<GatewayExit>, graceMs = 10_000): Promise<GatewayExit> {
+export async function stopGateway(
+  child: ChildProcess,
+  exited: Promise<GatewayExit>,
+  graceMs = 10_000,
+): Promise<GatewayExit> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   try {

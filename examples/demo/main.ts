@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { PROMETHEUS_METRIC_NAMES } from 'aibridge-initiator-otel';
 import { ALICE, BOB, DEMO_JWT_SECRET, OWNERS, SERVICE_ACCOUNT } from './callers';
 import { Collector, type CollectedSpan } from './collector';
 import { writeCredentialsFile } from './credentials-file';
@@ -14,10 +15,10 @@ import { launchGateway, stopGateway } from './gateway-process';
 import { createMockUpstream } from './mock-upstream';
 import { parseOptions, UsageError, USAGE, type DemoOptions } from './options';
 import { ensurePortFree, isListening } from './ports';
-import { parsePrometheusText } from './prometheus-text';
+import { parsePrometheusText, sumOf, type Sample } from './prometheus-text';
 import { renderSummary, summarise } from './summary';
 import { Teardown } from './teardown';
-import { CALLS, send } from './traffic';
+import { CALLS, send, usageFor, type Call } from './traffic';
 
 // Run from examples/demo/dist/: the package root is three levels up, the gateway one.
 const PACKAGE_ROOT = join(__dirname, '..', '..', '..');
@@ -73,7 +74,9 @@ async function main(options: DemoOptions, teardown: Teardown, progress: Progress
   teardown.add(() => credentialsFile.remove());
   say('Starting the reference gateway with the plugin preloaded:');
   say('  node --require aibridge-initiator-otel/register examples/demo/gateway.cjs');
-  say(`  AIBRIDGE_CREDENTIALS_FILE=${credentialsFile.path} (names the demo keys by hash; only the service account may delegate)`);
+  say(
+    `  AIBRIDGE_CREDENTIALS_FILE=${credentialsFile.path} (names the demo keys by hash; only the service account may delegate)`,
+  );
   const launched = launchGateway({
     script: GATEWAY_SCRIPT,
     preload: '--require',
@@ -108,15 +111,19 @@ async function main(options: DemoOptions, teardown: Teardown, progress: Progress
   const gateway = await launched.started.catch(() => {
     throw new Error('the gateway stopped before listening (its output is above)');
   });
-  say(`Gateway: ${gateway.url}   upstream: ${realOpenAI || realAnthropic ? 'real providers where set, mock otherwise' : `built-in mock at ${mockUrl}`}`);
+  say(
+    `Gateway: ${gateway.url}   upstream: ${realOpenAI || realAnthropic ? 'real providers where set, mock otherwise' : `built-in mock at ${mockUrl}`}`,
+  );
   say();
 
   say(`Sending ${CALLS.length} calls with the openai and @anthropic-ai/sdk client libraries:`);
   let failures = 0;
+  const sent: Call[] = [];
   for (const [index, call] of CALLS.entries()) {
-    const what = `${String(index + 1).padStart(2)}. ${call.story} (${call.endpoint}${call.stream ? ', streamed' : ''})`;
+    const what = `${String(index + 1).padStart(2)}. ${call.story} (${call.endpoint}${call.stream ? ', streamed' : ''}, ${call.model})`;
     try {
       await send(gateway.url, call);
+      sent.push(call);
       say(`  ${what}`);
     } catch (error) {
       failures += 1;
@@ -126,9 +133,11 @@ async function main(options: DemoOptions, teardown: Teardown, progress: Progress
   say();
 
   const metricsUrl = `http://127.0.0.1:${options.metricsPort}/metrics`;
-  const samples = parsePrometheusText(await (await fetch(metricsUrl)).text());
   const spans = await waitFor(() => collector.spans.filter(isInterception), CALLS.length, SPANS_TIMEOUT_MS);
-  say(renderSummary(summarise(spans, samples)));
+  const samples = await scrapeAfter(metricsUrl, spans.length, SPANS_TIMEOUT_MS);
+  // Only the mock's report is known: with a real provider there is nothing to compare the tokens with.
+  const mockUsage = realOpenAI || realAnthropic ? undefined : sent.map(usageFor);
+  say(renderSummary(summarise(spans, samples, mockUsage)));
   say();
   say('Where to look next:');
   say(
@@ -169,7 +178,13 @@ async function main(options: DemoOptions, teardown: Teardown, progress: Progress
 function describeLive(span: CollectedSpan): string {
   const a = span.attributes;
   const rejected = a['initiator.override.rejected_reason'];
-  return `  interception ${String(a['url.path'] ?? '')}  client=${String(a['aibridge.client'])}  enduser.id=${String(a['enduser.id'] ?? '(none)')}  override=${String(a['initiator.override'])}${rejected ? `  rejected=${String(rejected)}` : ''}  trace=${span.traceId}`;
+  const conversation = a['gen_ai.conversation.id'];
+  const input = a['gen_ai.usage.input_tokens'];
+  const tokens =
+    input === undefined
+      ? `usage=${String(a['aibridge.usage.unavailable'] ?? 'none')}`
+      : `tokens=${String(input)} in/${String(a['gen_ai.usage.output_tokens'])} out`;
+  return `  interception ${String(a['url.path'] ?? '')}  client=${String(a['aibridge.client'])}  enduser.id=${String(a['enduser.id'] ?? '(none)')}  override=${String(a['initiator.override'])}${rejected ? `  rejected=${String(rejected)}` : ''}${conversation === undefined ? '' : `  conversation=${String(conversation)}`}  ${tokens}  trace=${span.traceId}`;
 }
 
 async function waitFor<T>(read: () => T[], count: number, timeoutMs: number): Promise<T[]> {
@@ -182,8 +197,23 @@ async function waitFor<T>(read: () => T[], count: number, timeoutMs: number): Pr
   return items;
 }
 
+/**
+ * The Prometheus samples once they count `interceptions`: the plugin records an interception's
+ * metrics when its usage is known, which may be just after its span has been exported.
+ */
+async function scrapeAfter(metricsUrl: string, interceptions: number, timeoutMs: number): Promise<Sample[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const samples = parsePrometheusText(await (await fetch(metricsUrl)).text());
+    if (sumOf(samples, PROMETHEUS_METRIC_NAMES.interceptions) >= interceptions || Date.now() > deadline) return samples;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function listenLoopback(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -209,7 +239,10 @@ async function run(argv: readonly string[]): Promise<number> {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve(signal));
   });
   try {
-    const ended = await Promise.race([main(options, teardown, progress).then((code) => ({ code })), signalled.then((signal) => ({ signal }))]);
+    const ended = await Promise.race([
+      main(options, teardown, progress).then((code) => ({ code })),
+      signalled.then((signal) => ({ signal })),
+    ]);
     if ('code' in ended) return ended.code;
     quiet = true;
     return progress.serving ? 0 : 128 + constants.signals[ended.signal];

@@ -12,7 +12,8 @@ export interface MockUpstreamOptions {
  * A loopback stand-in for OpenAI and Anthropic. A model call (a JSON body naming its `model`) is
  * answered as its provider would, by the path: Chat Completions (`.../chat/completions`),
  * Responses (`.../responses`), Anthropic Messages (`.../messages`); as JSON, or as server-sent
- * events when the body says `"stream": true`; with token usage.
+ * events when the body says `"stream": true`; with token usage that follows from the request
+ * (`usageOf` in provider-responses.ts says how).
  *
  * The body also steers the answer, for tests: `"status": n` answers that status (with the
  * provider's error body from 400 up), `"delayMs": n` waits that long before answering, or before
@@ -26,7 +27,12 @@ export function createMockUpstream(options: MockUpstreamOptions = {}): http.Serv
   });
 }
 
-function reply(url: string, body: Readonly<Record<string, unknown>>, res: ServerResponse, options: MockUpstreamOptions): void {
+function reply(
+  url: string,
+  body: Readonly<Record<string, unknown>>,
+  res: ServerResponse,
+  options: MockUpstreamOptions,
+): void {
   const path = url.split('?')[0] ?? '';
   const status = Number(body.status) || 200;
   const delayMs = Number(body.delayMs) || 0;
@@ -40,7 +46,12 @@ function reply(url: string, body: Readonly<Record<string, unknown>>, res: Server
   const call = { model: body.model, body };
   if (body.stream === true) {
     const streamed = events(api, call);
-    return stream(res, streamed.events, streamed.trailer, body.delayMs === undefined ? (options.streamStepMs ?? 0) : delayMs);
+    return stream(
+      res,
+      streamed.events,
+      streamed.trailer,
+      body.delayMs === undefined ? (options.streamStepMs ?? 0) : delayMs,
+    );
   }
   later(delayMs, res, () => json(res, status, answer(api, call)));
 }
@@ -83,7 +94,11 @@ function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
     req.on('end', () => {
       try {
         const parsed: unknown = JSON.parse(text || '{}');
-        resolve(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {});
+        resolve(
+          typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+            ? (parsed as Record<string, unknown>)
+            : {},
+        );
       } catch {
         resolve({});
       }

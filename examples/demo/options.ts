@@ -30,13 +30,15 @@ export function parseOptions(argv: readonly string[]): DemoOptions {
     else if (arg === '--metrics-port') metricsPort = portValue(arg, argv[++i]);
     else throw new UsageError(`unknown argument "${arg}"`);
   }
-  if (metricsPort === 0) throw new UsageError('--metrics-port needs a fixed port: the Prometheus endpoint cannot report one it picked');
+  if (metricsPort === 0)
+    throw new UsageError('--metrics-port needs a fixed port: the Prometheus endpoint cannot report one it picked');
   if (port !== 0 && port === metricsPort) throw new UsageError(`--port and --metrics-port are both ${port}`);
   return { once, port, metricsPort };
 }
 
 function portValue(flag: string, value: string | undefined): number {
   const port = Number(value);
-  if (value === undefined || !/^\d+$/.test(value) || port > 65535) throw new UsageError(`${flag} needs a port number (0-65535), got "${value ?? ''}"`);
+  if (value === undefined || !/^\d+$/.test(value) || port > 65535)
+    throw new UsageError(`${flag} needs a port number (0-65535), got "${value ?? ''}"`);
   return port;
 }

@@ -6,7 +6,8 @@ export function ensurePortFree(port: number, what: string, flag: string): Promis
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      const problem = error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${error.code ?? error.message})`;
+      const problem =
+        error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${error.code ?? error.message})`;
       reject(new Error(`port ${port} for ${what} ${problem}; choose another with ${flag} <port>`));
     });
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));

@@ -17,7 +17,8 @@ export function parsePrometheusText(text: string): Sample[] {
     if (!match?.[1] || match[3] === undefined) continue;
     const labels: Record<string, string> = {};
     for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) {
-      if (key !== undefined && value !== undefined) labels[key] = value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      if (key !== undefined && value !== undefined)
+        labels[key] = value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     }
     samples.push({ name: match[1], labels, value: Number(match[3]) });
   }
