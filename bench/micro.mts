@@ -7,16 +7,27 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { createRequire } from 'node:module';
+import type * as OtlpTransformer from '@opentelemetry/otlp-transformer' with { 'resolution-mode': 'require' };
+import type * as SdkMetrics from '@opentelemetry/sdk-metrics' with { 'resolution-mode': 'require' };
+import type * as SdkTrace from '@opentelemetry/sdk-trace' with { 'resolution-mode': 'require' };
+import type * as CreatePolicy from '../src/config/create-policy.ts';
+import type * as Instruments from '../src/otel/instruments.ts';
+import type * as Hooks from '../src/otel/interception-hooks.ts';
+import type * as ResolveRequest from '../src/resolution/resolve-request.ts';
 
+// Loaded with require, as a gateway's preload loads them: the built plugin is CommonJS, and the SDK
+// packages ship CommonJS and ES module builds, of which the plugin meets the CommonJS ones. `require`
+// returns `any`: the plugin's modules are typed from their sources, the SDK's from their CommonJS
+// declarations.
 const require = createRequire(import.meta.url);
-const { createPolicy } = require('../dist/config/create-policy.js');
-const { resolveFromRecord } = require('../dist/resolution/resolve-request.js');
-const { InterceptionHooks } = require('../dist/otel/interception-hooks.js');
-const { createInstruments } = require('../dist/otel/instruments.js');
-const { MeterProvider, MetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics');
-const { TracerProvider, NoopSpanProcessor } = require('@opentelemetry/sdk-trace');
+const { createPolicy } = require('../dist/config/create-policy.js') as typeof CreatePolicy;
+const { resolveFromRecord } = require('../dist/resolution/resolve-request.js') as typeof ResolveRequest;
+const { InterceptionHooks } = require('../dist/otel/interception-hooks.js') as typeof Hooks;
+const { createInstruments } = require('../dist/otel/instruments.js') as typeof Instruments;
+const { MeterProvider, MetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics') as typeof SdkMetrics;
+const { TracerProvider, NoopSpanProcessor } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
 // What the OTLP/HTTP exporter runs on each batch (the default `http/protobuf` protocol).
-const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
+const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer') as typeof OtlpTransformer;
 
 const ROUNDS = Number(process.env.MICRO_ROUNDS ?? 9);
 const ROUND_MS = Number(process.env.MICRO_ROUND_MS ?? 250);
@@ -119,12 +130,14 @@ const STOCK_ATTRIBUTES = Object.freeze({
   'user_agent.original': 'coder-agents/2.24.1',
   'http.response.status_code': 200,
 });
-function batch(contract: boolean): unknown[] {
+function batch(contract: boolean): SdkTrace.ReadableSpan[] {
   return Array.from({ length: 512 }, () => {
     const span = tracer.startSpan('POST', { attributes: contract ? { ...STOCK_ATTRIBUTES, ...FIXED_ATTRIBUTES } : STOCK_ATTRIBUTES });
     if (contract) span.addEvent('initiator.override', FIXED_EVENT);
     span.end();
-    return span;
+    // The API types a span by what callers may do with it; the SDK's tracer makes its own spans,
+    // which are also what its processors hand to an exporter.
+    return span as SdkTrace.Span;
   });
 }
 const stockBatch = batch(false);

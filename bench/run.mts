@@ -6,10 +6,29 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { distinctCredentials, interceptionMix, sharedSequence } from './traffic.mts';
+
+// autocannon ships no type declarations: what this script passes it and reads from its results.
+interface AutocannonOptions {
+  readonly url: string;
+  readonly connections: number;
+  /** Seconds; the run stops after this or after `amount` requests. */
+  readonly duration?: number;
+  readonly amount?: number;
+  readonly requests: readonly object[];
+}
+interface AutocannonResult {
+  readonly non2xx: number;
+  readonly errors: number;
+  /** Requests per second over the run's one-second samples, and the run's completed requests. */
+  readonly requests: { readonly average: number; readonly total: number };
+  /** Milliseconds. */
+  readonly latency: { readonly p50: number; readonly p99: number };
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: AutocannonOptions) => Promise<AutocannonResult>;
 
 const ROOT = join(import.meta.dirname, '..');
 // Many short rounds rather than a few long ones: this machine's speed drifts over minutes, and
@@ -100,14 +119,14 @@ function startGateway(config: Config, sinkUrl: string, nodeArgs: string[] = []):
     },
   });
   children.add(child);
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     process.stderr.write(chunk);
     for (const match of chunk.matchAll(/Dropped (\d+) spans/g)) droppedSpans[config] += Number(match[1]);
     for (const _ of chunk.matchAll(/timed out/g)) failedExports[config] += 1;
   });
   child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       const match = /listening (\d+)/.exec(chunk);
       if (match) resolve({ child, url: `http://127.0.0.1:${match[1]}` });
     });
@@ -126,7 +145,7 @@ function cpuMicros(pid: number): number {
 // configuration meets the same credentials.
 const ROUND_MIX = interceptionMix(200);
 
-async function load(url: string, seconds: number, requests = ROUND_MIX) {
+function load(url: string, seconds: number, requests = ROUND_MIX): Promise<AutocannonResult> {
   return autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
 }
 
