@@ -7,7 +7,9 @@ const ANSWER = JSON.stringify({
   id: 'chatcmpl-bench',
   object: 'chat.completion',
   model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the benchmark gateway.' }, finish_reason: 'stop' }],
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'Hello from the benchmark gateway.' }, finish_reason: 'stop' },
+  ],
   usage: { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49 },
 });
 
@@ -27,4 +29,6 @@ const server = http.createServer((req, res) => {
     res.end(ANSWER);
   });
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () =>
+  process.stdout.write(`listening ${server.address().port}\n`),
+);

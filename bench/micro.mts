@@ -24,7 +24,8 @@ const { createPolicy } = require('../dist/config/create-policy.js') as typeof Cr
 const { resolveFromRecord } = require('../dist/resolution/resolve-request.js') as typeof ResolveRequest;
 const { InterceptionHooks } = require('../dist/otel/interception-hooks.js') as typeof Hooks;
 const { createInstruments } = require('../dist/otel/instruments.js') as typeof Instruments;
-const { MeterProvider, MetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics') as typeof SdkMetrics;
+const { MeterProvider, MetricReader, AggregationTemporality } =
+  require('@opentelemetry/sdk-metrics') as typeof SdkMetrics;
 const { TracerProvider, NoopSpanProcessor } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
 // What the OTLP/HTTP exporter runs on each batch (the default `http/protobuf` protocol).
 const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer') as typeof OtlpTransformer;
@@ -35,10 +36,20 @@ const ROUND_MS = Number(process.env.MICRO_ROUND_MS ?? 250);
 const policy = createPolicy();
 const SERVICE = 'Bearer sk-svc-coder-agents-7f3e9a1c2b4d6e8f0a1b2c3d';
 const OWNER = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-const common = { host: 'gateway:8787', 'content-type': 'application/json', 'content-length': '312', accept: 'application/json' };
+const common = {
+  host: 'gateway:8787',
+  'content-type': 'application/json',
+  'content-length': '312',
+  accept: 'application/json',
+};
 const headers = {
   override: { ...common, 'user-agent': 'coder-agents/2.24.1', authorization: SERVICE, 'x-coder-owner-id': OWNER },
-  rejection: { ...common, 'user-agent': 'claude-cli/1.0.98 (external, cli)', 'x-api-key': 'sk-ant-alice-0001', 'x-coder-owner-id': OWNER },
+  rejection: {
+    ...common,
+    'user-agent': 'claude-cli/1.0.98 (external, cli)',
+    'x-api-key': 'sk-ant-alice-0001',
+    'x-coder-owner-id': OWNER,
+  },
   noCredential: { ...common, 'user-agent': 'curl/8.5.0' },
 };
 type Kind = keyof typeof headers;
@@ -91,7 +102,9 @@ function fixedTelemetry(event: boolean, histogram: boolean): void {
 }
 
 const CASES: Record<string, () => void> = {
-  ...Object.fromEntries(KINDS.map((kind) => [`resolution: ${kind}`, () => void resolveFromRecord(headers[kind], policy)])),
+  ...Object.fromEntries(
+    KINDS.map((kind) => [`resolution: ${kind}`, () => void resolveFromRecord(headers[kind], policy)]),
+  ),
   'interception, bare': () => {
     const { response } = exchange('override');
     const span = tracer.startSpan('POST', { attributes: {} });
@@ -132,7 +145,9 @@ const STOCK_ATTRIBUTES = Object.freeze({
 });
 function batch(contract: boolean): SdkTrace.ReadableSpan[] {
   return Array.from({ length: 512 }, () => {
-    const span = tracer.startSpan('POST', { attributes: contract ? { ...STOCK_ATTRIBUTES, ...FIXED_ATTRIBUTES } : STOCK_ATTRIBUTES });
+    const span = tracer.startSpan('POST', {
+      attributes: contract ? { ...STOCK_ATTRIBUTES, ...FIXED_ATTRIBUTES } : STOCK_ATTRIBUTES,
+    });
     if (contract) span.addEvent('initiator.override', FIXED_EVENT);
     span.end();
     // The API types a span by what callers may do with it; the SDK's tracer makes its own spans,
@@ -144,7 +159,8 @@ const stockBatch = batch(false);
 const contractBatch = batch(true);
 const EXPORT_CASES: Record<string, () => void> = {
   'export, one batch of 512 stock spans': () => void ProtobufTraceSerializer.serializeRequest(stockBatch),
-  "export, one batch of 512 spans with the contract's telemetry": () => void ProtobufTraceSerializer.serializeRequest(contractBatch),
+  "export, one batch of 512 spans with the contract's telemetry": () =>
+    void ProtobufTraceSerializer.serializeRequest(contractBatch),
 };
 Object.assign(CASES, EXPORT_CASES);
 
@@ -173,9 +189,13 @@ for (let r = 0; r < ROUNDS; r++) {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const cell = (value: number) => value.toFixed(0).padStart(6);
-console.log(`node ${process.version}, ${process.arch}; ${ROUNDS} rounds of about ${ROUND_MS} ms per case; ns per call, median (fastest–slowest round)`);
+console.log(
+  `node ${process.version}, ${process.arch}; ${ROUNDS} rounds of about ${ROUND_MS} ms per case; ns per call, median (fastest–slowest round)`,
+);
 for (const [name, values] of Object.entries(samples)) {
-  console.log(`${name.padEnd(58)} ${cell(median(values))} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`);
+  console.log(
+    `${name.padEnd(58)} ${cell(median(values))} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`,
+  );
 }
 // Differences between cases come from each case's fastest round: on a shared machine, noise only
 // ever adds time, so the fastest round is the closest to what the code itself costs, while the
@@ -187,13 +207,18 @@ const withEvent = ns('interception, fixed values: attributes and the event') - b
 const contract = ns("interception, the contract's telemetry with fixed values") - bare;
 console.log(`\nfrom the fastest rounds, ns per interception:`);
 console.log(`the contract's telemetry, recorded by the SDK with fixed values ${cell(contract)}:`);
-console.log(`  seven span attributes ${cell(attributes)}, the event ${cell(withEvent - attributes)}, the histogram point ${cell(contract - withEvent)}`);
-const exportCost = (ns("export, one batch of 512 spans with the contract's telemetry") - ns('export, one batch of 512 stock spans')) / 512;
+console.log(
+  `  seven span attributes ${cell(attributes)}, the event ${cell(withEvent - attributes)}, the histogram point ${cell(contract - withEvent)}`,
+);
+const exportCost =
+  (ns("export, one batch of 512 spans with the contract's telemetry") - ns('export, one batch of 512 stock spans')) /
+  512;
 console.log(`  and, per span, its OTLP protobuf serialization at export ${cell(exportCost)}`);
 // The fixed values are those of an override (seven attributes and an event); a rejection carries as
 // many, a request without a credential fewer and no event, so only the first two compare.
 for (const kind of KINDS) {
   const hooksAlone = ns(`interception, the plugin's hooks: ${kind}`) - bare;
-  const beyond = kind === 'noCredential' ? '' : `, of which beyond the fixed-value telemetry ${cell(hooksAlone - contract)}`;
+  const beyond =
+    kind === 'noCredential' ? '' : `, of which beyond the fixed-value telemetry ${cell(hooksAlone - contract)}`;
   console.log(`the plugin's hooks, ${kind.padEnd(13)} ${cell(hooksAlone)}${beyond}`);
 }

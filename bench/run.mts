@@ -28,7 +28,9 @@ interface AutocannonResult {
   /** Milliseconds. */
   readonly latency: { readonly p50: number; readonly p99: number };
 }
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: AutocannonOptions) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as (
+  options: AutocannonOptions,
+) => Promise<AutocannonResult>;
 
 const ROOT = join(import.meta.dirname, '..');
 // Many short rounds rather than a few long ones: this machine's speed drifts over minutes, and
@@ -51,7 +53,10 @@ type Config = 'A' | 'B' | 'B+' | 'C';
 const CONFIGS: Record<Config, { label: string; preload: string[] }> = {
   A: { label: 'A: no OpenTelemetry', preload: [] },
   B: { label: 'B: NodeSDK + stock instrumentation-http', preload: ['--require', './bench/stock-register.cjs'] },
-  'B+': { label: "B+: B carrying the plugin's telemetry, fixed values, no resolution", preload: ['--require', './bench/stock-plus-register.cjs'] },
+  'B+': {
+    label: "B+: B carrying the plugin's telemetry, fixed values, no resolution",
+    preload: ['--require', './bench/stock-plus-register.cjs'],
+  },
   C: { label: 'C: aibridge-initiator-otel', preload: ['--require', 'aibridge-initiator-otel/register'] },
 };
 const ALL: Config[] = ['A', 'B', 'B+', 'C'];
@@ -151,7 +156,9 @@ function load(url: string, seconds: number, requests = ROUND_MIX): Promise<Autoc
 
 /** Time the hypervisor took from the gateway's core (steal, /proc/stat), in clock ticks. */
 function stealTicks(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${GATEWAY_CPU} `));
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${GATEWAY_CPU} `));
   return Number(line?.trim().split(/\s+/)[8] ?? 0);
 }
 
@@ -180,7 +187,8 @@ async function measureRunning(gateway: Gateway): Promise<Sample> {
     const result = await load(gateway.url, SECONDS);
     const cpu = cpuMicros(gateway.child.pid!) - cpuBefore;
     const steal = (stealTicks() - stealBefore) / (SECONDS * CLOCK_TICKS);
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
     if (PIN && steal > STEAL_LIMIT) {
       if (attempt < MAX_ATTEMPTS) {
         if (attempt === 1) rerunRounds++;
@@ -205,9 +213,12 @@ const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
 const WARM_UP_REQUESTS = 60_000;
 
-async function heapCheck(sinkUrl: string): Promise<{ warm: number; after: number; rssWarm: number; rssAfter: number; warmKeys: number }> {
+async function heapCheck(
+  sinkUrl: string,
+): Promise<{ warm: number; after: number; rssWarm: number; rssAfter: number; warmKeys: number }> {
   const gateway = await startGateway('C', sinkUrl, ['--expose-gc']);
-  const memory = async () => (await (await fetch(`${gateway.url}/__memory`)).json()) as { heapUsed: number; rss: number };
+  const memory = async () =>
+    (await (await fetch(`${gateway.url}/__memory`)).json()) as { heapUsed: number; rss: number };
   // Every request of the warm-up carries a new credential where the mix has an ordinary user, more
   // than the 10,000 entries of the digest cache, so it is full and evicting before the first reading.
   const mix = interceptionMix(WARM_UP_REQUESTS + MEMORY_REQUESTS, WARM_UP_REQUESTS);
@@ -220,13 +231,24 @@ async function heapCheck(sinkUrl: string): Promise<{ warm: number; after: number
   gateway.child.kill('SIGTERM');
   // The micro-benchmark runs next: not while this gateway is still flushing.
   await exited;
-  return { warm: warm.heapUsed, after: after.heapUsed, rssWarm: warm.rss, rssAfter: after.rss, warmKeys: distinctCredentials(mix, WARM_UP_REQUESTS) };
+  return {
+    warm: warm.heapUsed,
+    after: after.heapUsed,
+    rssWarm: warm.rss,
+    rssAfter: after.rss,
+    warmKeys: distinctCredentials(mix, WARM_UP_REQUESTS),
+  };
 }
 
 async function main(): Promise<void> {
   if (PIN) spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   const sinkUrl = await startSink();
-  const gateways = { A: await startGateway('A', sinkUrl), B: await startGateway('B', sinkUrl), 'B+': await startGateway('B+', sinkUrl), C: await startGateway('C', sinkUrl) };
+  const gateways = {
+    A: await startGateway('A', sinkUrl),
+    B: await startGateway('B', sinkUrl),
+    'B+': await startGateway('B+', sinkUrl),
+    C: await startGateway('C', sinkUrl),
+  };
   const samples: Record<Config, Sample[]> = { A: [], B: [], 'B+': [], C: [] };
   for (const config of ALL) {
     await load(gateways[config].url, WARM_UP_SECONDS);
@@ -238,7 +260,9 @@ async function main(): Promise<void> {
     for (const config of orders[round % orders.length]!) {
       const sample = await measure(gateways[config]);
       samples[config].push(sample);
-      console.log(`round ${round + 1} ${config}: ${fmt(sample.rps, 0)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ${fmt(sample.cpuUsPerRequest)} µs CPU/request, gateway busy ${fmt(sample.busy * 100, 0)}%`);
+      console.log(
+        `round ${round + 1} ${config}: ${fmt(sample.rps, 0)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ${fmt(sample.cpuUsPerRequest)} µs CPU/request, gateway busy ${fmt(sample.busy * 100, 0)}%`,
+      );
     }
   }
   const droppedInRounds = { ...droppedSpans };
@@ -256,12 +280,16 @@ async function main(): Promise<void> {
     const pairwise = samples[top].map((s, i) => s[key] / samples[bottom][i]![key]);
     return { median: median(pairwise), min: Math.min(...pairwise), max: Math.max(...pairwise) };
   };
-  const cell = (s: { median: number; min: number; max: number }, digits = 1) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+  const cell = (s: { median: number; min: number; max: number }, digits = 1) =>
+    `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 
   const lines = [
     '| configuration | requests/s | p50 ms | p99 ms | CPU µs / request | gateway busy |',
     '|---|---|---|---|---|---|',
-    ...ALL.map((c) => `| ${CONFIGS[c].label} | ${cell(stat(c, 'rps'), 0)} | ${cell(stat(c, 'p50'))} | ${cell(stat(c, 'p99'))} | ${cell(stat(c, 'cpuUsPerRequest'))} | ${fmt(stat(c, 'busy').median * 100, 0)}% |`),
+    ...ALL.map(
+      (c) =>
+        `| ${CONFIGS[c].label} | ${cell(stat(c, 'rps'), 0)} | ${cell(stat(c, 'p50'))} | ${cell(stat(c, 'p99'))} | ${cell(stat(c, 'cpuUsPerRequest'))} | ${fmt(stat(c, 'busy').median * 100, 0)}% |`,
+    ),
     '',
     '| ratio (median of per-round ratios, min–max) | requests/s | p99 | CPU / request |',
     '|---|---|---|---|',

@@ -16,7 +16,10 @@ const ATTRIBUTES = Object.freeze({
   'initiator.credential_id': 'key-8f089c2f1021fed8',
   'initiator.override.rejected_reason': 'none',
 });
-const EVENT = Object.freeze({ 'enduser.id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'initiator.credential_id': 'key-8f089c2f1021fed8' });
+const EVENT = Object.freeze({
+  'enduser.id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+  'initiator.credential_id': 'key-8f089c2f1021fed8',
+});
 const DURATION = Object.freeze({ 'initiator.override': true, 'aibridge.provider': 'openai' });
 let duration;
 

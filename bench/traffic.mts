@@ -26,12 +26,41 @@ export function interceptionMix(count: number, distinctUsers = 20_000): BenchReq
     const path = i % 2 === 0 ? '/v1/chat/completions' : '/v1/messages';
     const base = { 'content-type': 'application/json' };
     if (slot < 6) {
-      return { method: 'POST', path, body, headers: { ...base, 'user-agent': 'coder-agents/2.24.1', authorization: 'Bearer sk-bench-coder-agents-service-0001', 'x-coder-owner-id': randomUUID() } };
+      return {
+        method: 'POST',
+        path,
+        body,
+        headers: {
+          ...base,
+          'user-agent': 'coder-agents/2.24.1',
+          authorization: 'Bearer sk-bench-coder-agents-service-0001',
+          'x-coder-owner-id': randomUUID(),
+        },
+      };
     }
     if (slot < 9) {
-      return { method: 'POST', path, body, headers: { ...base, 'user-agent': 'claude-cli/1.0.98 (external, cli)', 'x-api-key': `sk-bench-user-${i % distinctUsers}` } };
+      return {
+        method: 'POST',
+        path,
+        body,
+        headers: {
+          ...base,
+          'user-agent': 'claude-cli/1.0.98 (external, cli)',
+          'x-api-key': `sk-bench-user-${i % distinctUsers}`,
+        },
+      };
     }
-    return { method: 'POST', path, body, headers: { ...base, 'user-agent': 'codex_cli_rs/0.20.0', authorization: `Bearer sk-bench-user-${i % distinctUsers}`, 'x-coder-owner-id': randomUUID() } };
+    return {
+      method: 'POST',
+      path,
+      body,
+      headers: {
+        ...base,
+        'user-agent': 'codex_cli_rs/0.20.0',
+        authorization: `Bearer sk-bench-user-${i % distinctUsers}`,
+        'x-coder-owner-id': randomUUID(),
+      },
+    };
   });
 }
 
@@ -40,7 +69,9 @@ export function interceptionMix(count: number, distinctUsers = 20_000): BenchReq
  * start on each connection, so with many connections only the head of a long array is ever sent;
  * this hands out the next request of the mix whichever connection asks.
  */
-export function sharedSequence(mix: readonly BenchRequest[]): { method: 'POST'; setupRequest: (request: object) => object }[] {
+export function sharedSequence(
+  mix: readonly BenchRequest[],
+): { method: 'POST'; setupRequest: (request: object) => object }[] {
   let next = 0;
   return [{ method: 'POST', setupRequest: (request) => ({ ...request, ...mix[next++ % mix.length]! }) }];
 }

@@ -17,7 +17,9 @@ import type { createUsageReader as CreateUsageReader } from '../src/usage/usage-
 import type { UsageFormat as Format, UsageReader as Reader } from '../src/usage/types.ts';
 
 const require = createRequire(import.meta.url);
-const { createUsageReader } = require('../dist/usage/usage-reader.js') as { createUsageReader: typeof CreateUsageReader };
+const { createUsageReader } = require('../dist/usage/usage-reader.js') as {
+  createUsageReader: typeof CreateUsageReader;
+};
 
 const ROUNDS = Number(process.env.USAGE_BENCH_ROUNDS ?? 9);
 const ROUND_MS = Number(process.env.USAGE_BENCH_ROUND_MS ?? 200);
@@ -100,13 +102,18 @@ for (const [format, file] of SHAPES) {
   const bigJson = scaledJson(json, SCALED_BYTES);
   const bigSse = scaledStream(events(sse), SCALED_BYTES);
   const size = (writes: readonly (Buffer | string)[]) => writes.reduce((n, w) => n + Buffer.byteLength(w), 0);
-  const add = (name: string, contentType: string, writes: (Buffer | string)[]) => CASES.push({ name, format, contentType, writes, bytes: size(writes) });
+  const add = (name: string, contentType: string, writes: (Buffer | string)[]) =>
+    CASES.push({ name, format, contentType, writes, bytes: size(writes) });
   add(`${file} JSON, fixture`, 'application/json', chunks(json, 16384));
   add(`${file} JSON, ~1 MiB`, 'application/json', chunks(bigJson, 16384));
   add(`${file} SSE, fixture, a write per event`, 'text/event-stream', events(sse));
   add(`${file} SSE, ~1 MiB, a write per event`, 'text/event-stream', bigSse);
   add(`${file} SSE, ~1 MiB, 16 KiB writes`, 'text/event-stream', chunks(Buffer.concat(bigSse), 16384));
-  add(`${file} SSE, ~1 MiB, a utf8 string per event`, 'text/event-stream', bigSse.map((b) => b.toString('utf8')));
+  add(
+    `${file} SSE, ~1 MiB, a utf8 string per event`,
+    'text/event-stream',
+    bigSse.map((b) => b.toString('utf8')),
+  );
 }
 
 /** Responses read to their usage; also what keeps the measured work from being optimized away. */
@@ -134,7 +141,9 @@ function round(c: Case, iterations: number): number {
 }
 
 // The machine's own pace: a loop over the bytes of the largest stream, comparing each byte twice.
-const CALIBRATION = Buffer.concat(CASES.find((c) => c.name === 'chat-completions SSE, ~1 MiB, 16 KiB writes')!.writes as Buffer[]);
+const CALIBRATION = Buffer.concat(
+  CASES.find((c) => c.name === 'chat-completions SSE, ~1 MiB, 16 KiB writes')!.writes as Buffer[],
+);
 function calibrate(): { ns: number; found: number } {
   let best = Number.POSITIVE_INFINITY;
   let found = 0;
@@ -165,14 +174,20 @@ for (let r = 0; r < ROUNDS; r++) for (const c of CASES) samples.get(c)!.push(rou
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const WIDTH = 58;
-console.log(`node ${process.version}, ${process.arch}; ${ROUNDS} interleaved rounds of about ${ROUND_MS} ms per case; ${WALL ? 'wall' : 'CPU'} time`);
+console.log(
+  `node ${process.version}, ${process.arch}; ${ROUNDS} interleaved rounds of about ${ROUND_MS} ms per case; ${WALL ? 'wall' : 'CPU'} time`,
+);
 const bare = calibrate();
-console.log(`a bare loop over the bytes, two comparisons a byte: ${bare.ns.toFixed(0)} ns/KiB (fastest of 15; ${bare.found} quotes and backslashes)`);
+console.log(
+  `a bare loop over the bytes, two comparisons a byte: ${bare.ns.toFixed(0)} ns/KiB (fastest of 15; ${bare.found} quotes and backslashes)`,
+);
 console.log(`${'case'.padEnd(WIDTH)} ${'size'.padStart(9)}  ns/KiB median (fastest–slowest)`);
 for (const c of CASES) {
   const values = samples.get(c)!;
   const size = c.bytes >= 1024 * 1024 ? `${(c.bytes / 1048576).toFixed(2)} MiB` : `${(c.bytes / 1024).toFixed(1)} KiB`;
-  console.log(`${c.name.padEnd(WIDTH)} ${size.padStart(9)}  ${median(values).toFixed(0).padStart(5)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`);
+  console.log(
+    `${c.name.padEnd(WIDTH)} ${size.padStart(9)}  ${median(values).toFixed(0).padStart(5)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`,
+  );
 }
 
 // Memory. Readers read in turn must leave nothing behind; a reader in the middle of a response holds
@@ -190,7 +205,9 @@ for (const c of CASES.filter((c) => c.name.includes('fixture'))) {
   const before = heap();
   for (let i = 0; i < RESPONSES; i++) readOnce(c);
   const after = heap();
-  console.log(`${c.name.padEnd(WIDTH)} after ${RESPONSES} responses: heap ${kib(after.heap - before.heap)}, buffers ${kib(after.external - before.external)}`);
+  console.log(
+    `${c.name.padEnd(WIDTH)} after ${RESPONSES} responses: heap ${kib(after.heap - before.heap)}, buffers ${kib(after.external - before.external)}`,
+  );
 }
 const IN_FLIGHT = 2_000;
 for (const c of CASES.filter((c) => c.name.endsWith('~1 MiB') || c.name.endsWith('16 KiB writes'))) {
@@ -205,7 +222,9 @@ for (const c of CASES.filter((c) => c.name.endsWith('~1 MiB') || c.name.endsWith
   }
   const after = heap();
   const per = (after.heap + after.external - before.heap - before.external) / IN_FLIGHT;
-  console.log(`${c.name.padEnd(WIDTH)} ${IN_FLIGHT} readers halfway through: ${per.toFixed(0)} bytes each (heap and buffers)`);
+  console.log(
+    `${c.name.padEnd(WIDTH)} ${IN_FLIGHT} readers halfway through: ${per.toFixed(0)} bytes each (heap and buffers)`,
+  );
   readers.length = 0;
 }
 console.log(`\n${read} responses read`);

@@ -13,14 +13,16 @@ const USAGE = `usage: aibridge-initiator-otel hash-credential [--initiator <id>]
   --delegate        this credential may delegate to an owner header (e.g. Coder Agents' service account)
   -h, --help        print this help`;
 
-type Command = { readonly help: true } | { readonly help: false; readonly initiator: string; readonly delegate: boolean };
+type Command =
+  { readonly help: true } | { readonly help: false; readonly initiator: string; readonly delegate: boolean };
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
 
 function parse(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
   if (isHelp(command)) return { help: true };
-  if (command !== 'hash-credential') throw new Error(command === undefined ? 'no command given' : `unknown command "${command}"`);
+  if (command !== 'hash-credential')
+    throw new Error(command === undefined ? 'no command given' : `unknown command "${command}"`);
   let initiator = '<initiator id>';
   let delegate = false;
   for (let i = 0; i < rest.length; i++) {
@@ -28,7 +30,10 @@ function parse(argv: readonly string[]): Command {
     if (isHelp(arg)) return { help: true };
     if (arg === '--delegate') delegate = true;
     else if (arg === '--initiator' && rest[i + 1] !== undefined) initiator = rest[++i]!;
-    else throw new Error(`unexpected argument${arg?.startsWith('-') ? ` "${arg}"` : ''}: the token is read from stdin, never from the command line`);
+    else
+      throw new Error(
+        `unexpected argument${arg?.startsWith('-') ? ` "${arg}"` : ''}: the token is read from stdin, never from the command line`,
+      );
   }
   return { help: false, initiator, delegate };
 }
@@ -90,7 +95,9 @@ async function main(): Promise<number> {
   }
   const entry = { sha256: sha256Hex(token), initiator: options.initiator, ...(options.delegate && { delegate: true }) };
   process.stdout.write(`${JSON.stringify(entry)}\n`);
-  process.stderr.write(`(fingerprint ${fingerprintToken(token)}, as the plugin reports this credential when no resolver knows it)\n`);
+  process.stderr.write(
+    `(fingerprint ${fingerprintToken(token)}, as the plugin reports this credential when no resolver knows it)\n`,
+  );
   return 0;
 }
 

@@ -18,7 +18,10 @@ if (getStringFromEnv('OTEL_LOG_LEVEL') === undefined) diag.setLogger(new DiagCon
 
 try {
   // Disabled or not, the configuration is checked: a bad one is refused either way.
-  startPlugin({ propagateTraceContext: propagateTraceContextFromEnv(process.env), policy: policyFromEnv(process.env, reportToDiag) });
+  startPlugin({
+    propagateTraceContext: propagateTraceContextFromEnv(process.env),
+    policy: policyFromEnv(process.env, reportToDiag),
+  });
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`aibridge-initiator-otel: invalid configuration: ${error.message}\n`);

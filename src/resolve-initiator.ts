@@ -15,7 +15,10 @@ let defaultPolicy: InitiatorPolicy | undefined;
  * const resolution = await resolveInitiator(req.headers);
  * if (resolution.override) console.log(`on behalf of ${resolution.initiator}`);
  */
-export async function resolveInitiator(headers: HeaderInput | null | undefined, policy?: InitiatorPolicy): Promise<Resolution> {
+export async function resolveInitiator(
+  headers: HeaderInput | null | undefined,
+  policy?: InitiatorPolicy,
+): Promise<Resolution> {
   try {
     return await resolveFromRecord(toHeaderRecord(headers), policy ?? (defaultPolicy ??= createPolicy()));
   } catch {

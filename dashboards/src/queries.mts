@@ -1,8 +1,15 @@
 import { PROMETHEUS_METRIC_NAMES } from 'aibridge-initiator-otel';
 
 // Metric names come from the constants the plugin records with, so queries cannot drift from it.
-const { interceptions, overrideRejections, interceptionDurationBucket, resolverErrors, tokens, interceptionsActive, usageUnavailable } =
-  PROMETHEUS_METRIC_NAMES;
+const {
+  interceptions,
+  overrideRejections,
+  interceptionDurationBucket,
+  resolverErrors,
+  tokens,
+  interceptionsActive,
+  usageUnavailable,
+} = PROMETHEUS_METRIC_NAMES;
 
 /** Label selectors of the dashboard's variables: service (the scrape job) and client. */
 const byService = 'job=~"$service"';
@@ -28,4 +35,12 @@ export const QUERIES = {
   usageUnavailableByReason: `sum by (reason) (${rate(usageUnavailable, byServiceAndClient)})`,
 } as const;
 
-export const METRICS = { interceptions, overrideRejections, interceptionDurationBucket, resolverErrors, tokens, interceptionsActive, usageUnavailable };
+export const METRICS = {
+  interceptions,
+  overrideRejections,
+  interceptionDurationBucket,
+  resolverErrors,
+  tokens,
+  interceptionsActive,
+  usageUnavailable,
+};

@@ -14,7 +14,10 @@ export function checkHeaderName(label: string, name: string): string {
 export function checkList(label: string, items: readonly string[]): readonly string[] {
   items.forEach((item, index) => {
     if (typeof item !== 'string' || !PRINTABLE.test(item)) {
-      throw new ConfigError(label, `entry ${index + 1} ("${String(item)}") is empty, has surrounding spaces or non-printable characters`);
+      throw new ConfigError(
+        label,
+        `entry ${index + 1} ("${String(item)}") is empty, has surrounding spaces or non-printable characters`,
+      );
     }
   });
   return items;

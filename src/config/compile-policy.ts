@@ -20,14 +20,27 @@ export interface RuleLabels {
 }
 
 /** Validates the rule settings and compiles them with the resolvers into a policy. */
-export function compilePolicy(options: RuleOptions, resolvers: readonly Resolver[], labels: RuleLabels): InitiatorPolicy {
+export function compilePolicy(
+  options: RuleOptions,
+  resolvers: readonly Resolver[],
+  labels: RuleLabels,
+): InitiatorPolicy {
   const ownerHeader = checkHeaderName(labels.ownerHeader, options.ownerHeader ?? DEFAULT_OWNER_HEADER);
-  const prefixes = checkList(labels.ownerUserAgentPrefixes, options.ownerUserAgentPrefixes ?? DEFAULT_OWNER_USER_AGENT_PREFIXES);
+  const prefixes = checkList(
+    labels.ownerUserAgentPrefixes,
+    options.ownerUserAgentPrefixes ?? DEFAULT_OWNER_USER_AGENT_PREFIXES,
+  );
   const trusted = checkList(labels.trustedInitiators, options.trustedInitiators ?? []);
-  const routes = compileRoutes(labels.interceptionRoutes, checkList(labels.interceptionRoutes, options.interceptionRoutes ?? DEFAULT_INTERCEPTION_ROUTES));
+  const routes = compileRoutes(
+    labels.interceptionRoutes,
+    checkList(labels.interceptionRoutes, options.interceptionRoutes ?? DEFAULT_INTERCEPTION_ROUTES),
+  );
   const timeout = options.resolverTimeoutMs ?? DEFAULT_RESOLVER_TIMEOUT_MS;
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 60_000) {
-    throw new ConfigError(labels.resolverTimeoutMs, `must be a whole number of milliseconds from 1 to 60000, got ${String(timeout)}`);
+    throw new ConfigError(
+      labels.resolverTimeoutMs,
+      `must be a whole number of milliseconds from 1 to 60000, got ${String(timeout)}`,
+    );
   }
   return {
     ownerHeader: ownerHeader.toLowerCase(),

@@ -14,7 +14,10 @@ export function compileRoutes(label: string, specs: readonly string[]): RouteTab
     const [rawPath = '', explicit, ...extra] = spec.split('=');
     if (extra.length > 0) throw new ConfigError(label, `route "${spec}" has more than one "="`);
     if (!/^\/[\x21-\x7e]*$/.test(rawPath) || /[?#]/.test(rawPath)) {
-      throw new ConfigError(label, `route "${spec}" must be a path starting with "/", without spaces, query or fragment`);
+      throw new ConfigError(
+        label,
+        `route "${spec}" must be a path starting with "/", without spaces, query or fragment`,
+      );
     }
     const path = normalisePath(rawPath);
     const provider = explicit === undefined ? providerFromPath(path) : PROVIDERS.find((p) => p === explicit);

@@ -25,7 +25,14 @@ export const OPTION_LABELS: SettingLabels = {
   resolverTimeoutMs: 'resolverTimeoutMs',
   initiatorHeader: 'initiatorHeader',
   credentialsFile: 'credentialsFile',
-  jwt: { jwksUrl: 'jwt.jwksUrl', publicKeyFile: 'jwt.publicKeyFile', secret: 'jwt.secret', issuer: 'jwt.issuer', audience: 'jwt.audience', claim: 'jwt.claim' },
+  jwt: {
+    jwksUrl: 'jwt.jwksUrl',
+    publicKeyFile: 'jwt.publicKeyFile',
+    secret: 'jwt.secret',
+    issuer: 'jwt.issuer',
+    audience: 'jwt.audience',
+    claim: 'jwt.claim',
+  },
   resolverModule: 'resolverModule',
 };
 
@@ -42,7 +49,11 @@ const noReport: Report = () => {};
  * @example
  * const policy = createPolicy({ credentialsFile: '/etc/aibridge/credentials.json' });
  */
-export function createPolicy(options: InitiatorOptions = {}, labels: SettingLabels = OPTION_LABELS, report: Report = noReport): InitiatorPolicy {
+export function createPolicy(
+  options: InitiatorOptions = {},
+  labels: SettingLabels = OPTION_LABELS,
+  report: Report = noReport,
+): InitiatorPolicy {
   const resolvers: Resolver[] = [];
   const timeout = options.resolverTimeoutMs ?? DEFAULT_RESOLVER_TIMEOUT_MS;
   try {
@@ -55,13 +66,18 @@ export function createPolicy(options: InitiatorOptions = {}, labels: SettingLabe
         credentialsFileResolver(path, labels.credentialsFile, {
           onReload: (count) => report('info', `${labels.credentialsFile}: reloaded ${path}, ${count} credentials`),
           onRejectedReload: (problem, kept) =>
-            report('warn', `${labels.credentialsFile}: the new version cannot be used, keeping the previous one (${kept} credentials): ${problem}`),
+            report(
+              'warn',
+              `${labels.credentialsFile}: the new version cannot be used, keeping the previous one (${kept} credentials): ${problem}`,
+            ),
         }),
       );
     }
     if (options.jwt !== undefined) resolvers.push(jwtResolver(options.jwt, labels.jwt));
     if (options.resolverModule !== undefined) {
-      resolvers.push(customResolver(loadResolverModule(options.resolverModule, labels.resolverModule), timeout, 'module'));
+      resolvers.push(
+        customResolver(loadResolverModule(options.resolverModule, labels.resolverModule), timeout, 'module'),
+      );
     }
     for (const resolver of options.credentialResolvers ?? []) resolvers.push(customResolver(resolver, timeout));
     return compilePolicy(options, resolvers, labels);

@@ -81,7 +81,9 @@ function valueOf(env: Env, name: string): string | undefined {
 }
 
 function listOf(env: Env, name: string): string[] | undefined {
-  return valueOf(env, name)?.split(',').map((entry) => entry.trim());
+  return valueOf(env, name)
+    ?.split(',')
+    .map((entry) => entry.trim());
 }
 
 function numberOf(env: Env, name: string): number | undefined {

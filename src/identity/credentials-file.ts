@@ -29,7 +29,8 @@ export function parseCredentialsFile(text: string, path: string, label: string):
     const place = /line \d+ column \d+|position \d+/.exec(error instanceof Error ? error.message : '')?.[0];
     return fail('not JSON', place === undefined ? 'cannot be parsed' : `cannot be parsed at ${place}`);
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('top level', 'must be an object with a "credentials" array');
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    return fail('top level', 'must be an object with a "credentials" array');
   const extra = Object.keys(document).filter((key) => key !== 'credentials');
   if (extra.length > 0) fail('top level', `${describeKey(extra[0]!)} (allowed: credentials)`);
   const list = (document as { credentials?: unknown }).credentials;
@@ -42,8 +43,10 @@ export function parseCredentialsFile(text: string, path: string, label: string):
     const unknown = Object.keys(entry).find((key) => !ENTRY_KEYS.has(key));
     if (unknown !== undefined) fail(where, `${describeKey(unknown)} (allowed: sha256, initiator, delegate)`);
     const { sha256, initiator, delegate } = entry as Record<string, unknown>;
-    if (typeof sha256 !== 'string' || !SHA256.test(sha256)) fail(`${where}.sha256`, 'must be 64 lowercase hex characters (sha256 of the token, never the token)');
-    if (!isValidInitiatorId(initiator)) fail(`${where}.initiator`, 'must be a printable string of 1 to 256 characters without surrounding spaces');
+    if (typeof sha256 !== 'string' || !SHA256.test(sha256))
+      fail(`${where}.sha256`, 'must be 64 lowercase hex characters (sha256 of the token, never the token)');
+    if (!isValidInitiatorId(initiator))
+      fail(`${where}.initiator`, 'must be a printable string of 1 to 256 characters without surrounding spaces');
     if (delegate !== undefined && typeof delegate !== 'boolean') fail(`${where}.delegate`, 'must be true or false');
     if (entries.has(sha256 as string)) fail(`${where}.sha256`, 'appears more than once');
     entries.set(sha256 as string, { initiator: initiator as string, delegate: delegate === true });
@@ -96,7 +99,11 @@ export function credentialsFileResolver(path: string, label: string, events: Cre
   let entries = loadCredentialsFile(path, label);
   const onChange = (current: FileStatus, previous: FileStatus): void => {
     // ctime and inode catch rewrites that keep the size and restore the modification time (cp -p, rsync -t).
-    const same = current.mtimeMs === previous.mtimeMs && current.ctimeMs === previous.ctimeMs && current.size === previous.size && current.ino === previous.ino;
+    const same =
+      current.mtimeMs === previous.mtimeMs &&
+      current.ctimeMs === previous.ctimeMs &&
+      current.size === previous.size &&
+      current.ino === previous.ino;
     if (same) return;
     try {
       entries = loadCredentialsFile(path, label);

@@ -17,12 +17,17 @@ export const CUSTOM_ANSWER_TTL_MS = 60_000;
  * this request and no longer shared, so a hung backend is asked again by the next request; if its
  * answer comes after all, it is remembered.
  */
-export function customResolver(resolveCredential: CredentialResolver, timeoutMs: number, name: ResolverName = 'custom'): Resolver {
+export function customResolver(
+  resolveCredential: CredentialResolver,
+  timeoutMs: number,
+  name: ResolverName = 'custom',
+): Resolver {
   // Boxed, so that a remembered "not known" is told apart from a miss.
   const answers = new BoundedCache<string, { readonly initiator: unknown }>(CACHE_CAPACITY);
   const inFlight = new Map<string, Promise<ResolverAnswer>>();
   // Whatever it answered is checked by the resolver chain, as every resolver's answer is.
-  const toAnswer = (initiator: unknown): ResolverAnswer => (initiator === undefined ? undefined : { initiator: initiator as string, mayDelegate: false });
+  const toAnswer = (initiator: unknown): ResolverAnswer =>
+    initiator === undefined ? undefined : { initiator: initiator as string, mayDelegate: false };
   return {
     name,
     resolve({ credential, headers }) {
@@ -44,7 +49,9 @@ export function customResolver(resolveCredential: CredentialResolver, timeoutMs:
         },
         (): ResolverAnswer => ({ failure: 'error' }),
       );
-      const bounded = withDeadline(lookup, timeoutMs).then((settled): ResolverAnswer => (settled === TIMED_OUT ? { failure: 'timeout' } : settled));
+      const bounded = withDeadline(lookup, timeoutMs).then((settled): ResolverAnswer =>
+        settled === TIMED_OUT ? { failure: 'timeout' } : settled,
+      );
       // Shared only while it may still answer, and only up to the cache's size.
       if (inFlight.size < CACHE_CAPACITY) {
         inFlight.set(token, bounded);
@@ -67,10 +74,14 @@ export function loadResolverModule(specifier: string, label: string, cwd: string
     loaded = requireFromCwd(target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(label, `${specifier}: cannot be loaded (${code ?? (error instanceof Error ? error.name : 'error')})`);
+    throw new ConfigError(
+      label,
+      `${specifier}: cannot be loaded (${code ?? (error instanceof Error ? error.name : 'error')})`,
+    );
   }
   const exports = loaded as { resolveCredential?: unknown; default?: { resolveCredential?: unknown } } | undefined;
   const resolveCredential = exports?.resolveCredential ?? exports?.default?.resolveCredential;
-  if (typeof resolveCredential !== 'function') throw new ConfigError(label, `${specifier}: does not export a resolveCredential function`);
+  if (typeof resolveCredential !== 'function')
+    throw new ConfigError(label, `${specifier}: does not export a resolveCredential function`);
   return resolveCredential as CredentialResolver;
 }

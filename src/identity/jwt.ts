@@ -46,7 +46,11 @@ export function jwtResolver(options: JwtOptions, labels: JwtLabels): Resolver {
         return failure;
       }
       const identity = { initiator: initiator as string, mayDelegate: false };
-      verdicts.set(token, identity, typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() + NO_EXPIRY_TTL_MS);
+      verdicts.set(
+        token,
+        identity,
+        typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() + NO_EXPIRY_TTL_MS,
+      );
       return identity;
     } catch (error) {
       const failure = { failure: reasonOf(error, fromJwks) };
@@ -70,10 +74,14 @@ const KEY_SOURCES = ['jwksUrl', 'publicKeyFile', 'secret'] as const;
 /** The one key tokens are verified with; throws `ConfigError` unless exactly one source is set and usable. */
 function verificationKey(options: JwtOptions, labels: JwtLabels): JWTVerifyGetKey | KeyObject | Uint8Array {
   const sources = KEY_SOURCES.filter((name) => options[name] !== undefined);
-  if (sources.length > 1) throw new ConfigError(labels[sources[1]!], `conflicts with ${labels[sources[0]!]}: set exactly one key source`);
+  if (sources.length > 1)
+    throw new ConfigError(labels[sources[1]!], `conflicts with ${labels[sources[0]!]}: set exactly one key source`);
   if (sources.length === 0) {
     const set = (Object.keys(options) as (keyof JwtOptions)[]).find((name) => options[name] !== undefined) ?? 'jwksUrl';
-    throw new ConfigError(labels[set], `is set, but no key to verify tokens with: set one of ${KEY_SOURCES.map((name) => labels[name]).join(', ')}`);
+    throw new ConfigError(
+      labels[set],
+      `is set, but no key to verify tokens with: set one of ${KEY_SOURCES.map((name) => labels[name]).join(', ')}`,
+    );
   }
   if (options.jwksUrl !== undefined) {
     let url: URL;
@@ -92,7 +100,10 @@ function verificationKey(options: JwtOptions, labels: JwtLabels): JWTVerifyGetKe
     try {
       pem = readFileSync(options.publicKeyFile, 'utf8');
     } catch (error) {
-      throw new ConfigError(labels.publicKeyFile, `${options.publicKeyFile}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      throw new ConfigError(
+        labels.publicKeyFile,
+        `${options.publicKeyFile}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      );
     }
     try {
       return createPublicKey(pem);
@@ -101,7 +112,8 @@ function verificationKey(options: JwtOptions, labels: JwtLabels): JWTVerifyGetKe
     }
   }
   const secret = options.secret ?? '';
-  if (secret.length < MIN_SECRET_LENGTH) throw new ConfigError(labels.secret, `must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new ConfigError(labels.secret, `must be at least ${MIN_SECRET_LENGTH} characters`);
   return new TextEncoder().encode(secret);
 }
 
@@ -141,6 +153,11 @@ function reasonOf(error: unknown, fromJwks: boolean): string {
   // fetch fails with a TypeError; elsewhere a TypeError is a key the token cannot use.
   if (error instanceof TypeError) return fromJwks ? 'jwks_unavailable' : 'algorithm_not_allowed';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) return 'malformed';
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSENotSupported
+  )
+    return 'malformed';
   return 'unverifiable';
 }

@@ -35,10 +35,13 @@ export function interceptionSpanAttributes(resolution: Resolution, provider: Pro
     [ATTR_GEN_AI_PROVIDER_NAME]: provider,
   };
   if (resolution.initiator !== undefined) attributes[ATTR_ENDUSER_ID] = resolution.initiator;
-  if (resolution.credentialInitiator !== undefined) attributes[ATTR_INITIATOR_CREDENTIAL_ID] = resolution.credentialInitiator;
-  if (resolution.rejection !== undefined) attributes[ATTR_INITIATOR_OVERRIDE_REJECTED_REASON] = resolution.rejection.reason;
+  if (resolution.credentialInitiator !== undefined)
+    attributes[ATTR_INITIATOR_CREDENTIAL_ID] = resolution.credentialInitiator;
+  if (resolution.rejection !== undefined)
+    attributes[ATTR_INITIATOR_OVERRIDE_REJECTED_REASON] = resolution.rejection.reason;
   const firstError = resolution.resolverErrors[0];
-  if (firstError !== undefined) attributes[ATTR_INITIATOR_CREDENTIAL_ERROR] = `${firstError.resolver}_${firstError.reason}`;
+  if (firstError !== undefined)
+    attributes[ATTR_INITIATOR_CREDENTIAL_ERROR] = `${firstError.resolver}_${firstError.reason}`;
   return attributes;
 }
 
@@ -57,7 +60,11 @@ export function rejectionEventAttributes(rejection: OwnerHeaderRejection): Attri
 
 // Metric attributes are an allow-list of low-cardinality keys: no initiator, no credential.
 
-export function interceptionMetricAttributes(resolution: Resolution, provider: Provider, statusCode: number): Attributes {
+export function interceptionMetricAttributes(
+  resolution: Resolution,
+  provider: Provider,
+  statusCode: number,
+): Attributes {
   return {
     [ATTR_INITIATOR_OVERRIDE]: resolution.override,
     [ATTR_INITIATOR_SOURCE]: resolution.source,
@@ -87,9 +94,12 @@ export function usageSpanAttributes(outcome: UsageOutcome, statusCode: number): 
   if (usage !== undefined) {
     attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
     attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
-    if (usage.cacheReadInputTokens !== undefined) attributes[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
-    if (usage.cacheCreationInputTokens !== undefined) attributes[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheCreationInputTokens;
-    if (usage.reasoningOutputTokens !== undefined) attributes[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
+    if (usage.cacheReadInputTokens !== undefined)
+      attributes[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
+    if (usage.cacheCreationInputTokens !== undefined)
+      attributes[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheCreationInputTokens;
+    if (usage.reasoningOutputTokens !== undefined)
+      attributes[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
   } else if (outcome.unavailable !== undefined && isSuccess(statusCode)) {
     attributes[ATTR_AIBRIDGE_USAGE_UNAVAILABLE] = outcome.unavailable;
   }
@@ -102,7 +112,12 @@ export function isSuccess(statusCode: number): boolean {
 }
 
 /** `model` is absent when the response named none. */
-export function tokenMetricAttributes(resolution: Resolution, provider: Provider, model: string | undefined, tokenType: TokenType): Attributes {
+export function tokenMetricAttributes(
+  resolution: Resolution,
+  provider: Provider,
+  model: string | undefined,
+  tokenType: TokenType,
+): Attributes {
   const attributes: Attributes = {
     [ATTR_GEN_AI_TOKEN_TYPE]: tokenType,
     [ATTR_INITIATOR_OVERRIDE]: resolution.override,
@@ -114,7 +129,11 @@ export function tokenMetricAttributes(resolution: Resolution, provider: Provider
   return attributes;
 }
 
-export function usageUnavailableMetricAttributes(reason: UsageUnavailableReason, client: string, provider: Provider): Attributes {
+export function usageUnavailableMetricAttributes(
+  reason: UsageUnavailableReason,
+  client: string,
+  provider: Provider,
+): Attributes {
   return { [ATTR_REASON]: reason, [ATTR_AIBRIDGE_CLIENT]: client, [ATTR_GEN_AI_PROVIDER_NAME]: provider };
 }
 

@@ -93,13 +93,25 @@ function withoutSecretHeaders(capture: HeaderCapture, ownerHeader: string): Head
   const keep = (names: string[] | undefined): string[] => {
     const kept = (names ?? []).filter((name) => !secret.has(name.toLowerCase()));
     if (kept.length !== (names ?? []).length) {
-      pluginDiag.warn('headersToSpanAttributes: credential and owner headers are never captured; they were dropped from the list');
+      pluginDiag.warn(
+        'headersToSpanAttributes: credential and owner headers are never captured; they were dropped from the list',
+      );
     }
     return kept;
   };
   return {
-    ...(capture.client && { client: { requestHeaders: keep(capture.client.requestHeaders), responseHeaders: keep(capture.client.responseHeaders) } }),
-    ...(capture.server && { server: { requestHeaders: keep(capture.server.requestHeaders), responseHeaders: keep(capture.server.responseHeaders) } }),
+    ...(capture.client && {
+      client: {
+        requestHeaders: keep(capture.client.requestHeaders),
+        responseHeaders: keep(capture.client.responseHeaders),
+      },
+    }),
+    ...(capture.server && {
+      server: {
+        requestHeaders: keep(capture.server.requestHeaders),
+        responseHeaders: keep(capture.server.responseHeaders),
+      },
+    }),
   };
 }
 

@@ -30,7 +30,8 @@ export class InitiatorSpanProcessor implements SpanProcessor {
   onEnding(span: Span): void {
     try {
       const initiator = stateOfSpan(span)?.resolution?.initiator;
-      if (initiator !== undefined && span.attributes[ATTR_ENDUSER_ID] === undefined) span.setAttribute(ATTR_ENDUSER_ID, initiator);
+      if (initiator !== undefined && span.attributes[ATTR_ENDUSER_ID] === undefined)
+        span.setAttribute(ATTR_ENDUSER_ID, initiator);
     } catch (error) {
       reportFault('stamping a child span', error);
     }

@@ -110,7 +110,6 @@ const MODEL_RADIX = 128;
 const OVERFLOW_ORDINAL = MAX_MODELS;
 const NO_MODEL_ORDINAL = MAX_MODELS + 1;
 
-
 export function createInstruments(meter: Meter): Instruments {
   const clients = new Ordinals();
   const sources = new Ordinals();
@@ -122,7 +121,8 @@ export function createInstruments(meter: Meter): Instruments {
   // Prometheus' increase() ignores a series' first sample: a rejection counter born at 1 would let
   // the first spoofed header pass unseen. Every reason and client starts at zero instead.
   for (const reason of REJECTION_REASONS) {
-    for (const client of KNOWN_CLIENTS) rejections.start(rejectionKey(reason, client), rejectionMetricAttributes({ reason, valueLength: 0 }, client), 0);
+    for (const client of KNOWN_CLIENTS)
+      rejections.start(rejectionKey(reason, client), rejectionMetricAttributes({ reason, valueLength: 0 }, client), 0);
   }
   // Keyed by string: resolver errors are rare, and resolver names are not a closed set.
   const resolverErrors = new Tally<string>();
@@ -140,7 +140,8 @@ export function createInstruments(meter: Meter): Instruments {
     .addCallback(rejections.report);
   meter
     .createObservableCounter(METRIC_RESOLVER_ERRORS, {
-      description: 'Credentials a resolver knew but could not vouch for (expired or invalid JWT, resolver error or timeout, invalid initiator header).',
+      description:
+        'Credentials a resolver knew but could not vouch for (expired or invalid JWT, resolver error or timeout, invalid initiator header).',
       unit: '{error}',
     })
     .addCallback(resolverErrors.report);
@@ -194,35 +195,56 @@ export function createInstruments(meter: Meter): Instruments {
       const { override, source, client } = resolution;
       const ordinal = modelOrdinal(model);
       const name = ordinal === OVERFLOW_ORDINAL ? MODEL_OVERFLOW : model;
-      const combination = ((((clients.of(client) * MODEL_RADIX + ordinal) * SOURCE_RADIX + sources.of(source)) * PROVIDER_RADIX + providers.of(provider)) * 2 + (override ? 1 : 0)) * TOKEN_TYPE_RADIX;
+      const combination =
+        ((((clients.of(client) * MODEL_RADIX + ordinal) * SOURCE_RADIX + sources.of(source)) * PROVIDER_RADIX +
+          providers.of(provider)) *
+          2 +
+          (override ? 1 : 0)) *
+        TOKEN_TYPE_RADIX;
       const counts = tokensByType(usage);
       for (let type = 0; type < TOKEN_TYPES.length; type++) {
         const count = counts[type]!;
-        if (!tokens.increment(combination + type, count)) tokens.start(combination + type, tokenMetricAttributes(resolution, provider, name, TOKEN_TYPES[type]!), count);
+        if (!tokens.increment(combination + type, count))
+          tokens.start(
+            combination + type,
+            tokenMetricAttributes(resolution, provider, name, TOKEN_TYPES[type]!),
+            count,
+          );
       }
     },
     recordUsageUnavailable(reason, client, provider) {
-      const key = (clients.of(client) * REASON_RADIX + unavailableReasons.of(reason)) * PROVIDER_RADIX + providers.of(provider);
-      if (!unavailable.increment(key)) unavailable.start(key, usageUnavailableMetricAttributes(reason, client, provider), 1);
+      const key =
+        (clients.of(client) * REASON_RADIX + unavailableReasons.of(reason)) * PROVIDER_RADIX + providers.of(provider);
+      if (!unavailable.increment(key))
+        unavailable.start(key, usageUnavailableMetricAttributes(reason, client, provider), 1);
     },
     record(resolution, provider, statusCode, durationS) {
       const { override, source, client, rejection } = resolution;
       const providerOrdinal = providers.of(provider);
       // Attribute sets are built only for a combination seen for the first time.
-      const combination = ((clients.of(client) * SOURCE_RADIX + sources.of(source)) * PROVIDER_RADIX + providerOrdinal) * 2 + (override ? 1 : 0);
+      const combination =
+        ((clients.of(client) * SOURCE_RADIX + sources.of(source)) * PROVIDER_RADIX + providerOrdinal) * 2 +
+        (override ? 1 : 0);
       // Node sends only three-digit codes, but a handler can set anything on a response it destroys.
-      const key = Number.isInteger(statusCode) && statusCode >= 0 && statusCode < STATUS_RADIX ? combination * STATUS_RADIX + statusCode : `${combination}|${statusCode}`;
-      if (!interceptions.increment(key)) interceptions.start(key, interceptionMetricAttributes(resolution, provider, statusCode), 1);
+      const key =
+        Number.isInteger(statusCode) && statusCode >= 0 && statusCode < STATUS_RADIX
+          ? combination * STATUS_RADIX + statusCode
+          : `${combination}|${statusCode}`;
+      if (!interceptions.increment(key))
+        interceptions.start(key, interceptionMetricAttributes(resolution, provider, statusCode), 1);
       if (rejection !== undefined) {
         const key = rejectionKey(rejection.reason, client);
         if (!rejections.increment(key)) rejections.start(key, rejectionMetricAttributes(rejection, client), 1);
       }
       for (const error of resolution.resolverErrors) {
         const errorKey = `${error.resolver}|${error.reason}`;
-        if (!resolverErrors.increment(errorKey)) resolverErrors.start(errorKey, resolverErrorMetricAttributes(error), 1);
+        if (!resolverErrors.increment(errorKey))
+          resolverErrors.start(errorKey, resolverErrorMetricAttributes(error), 1);
       }
       const durationKey = providerOrdinal * 2 + (override ? 1 : 0);
-      const attributes = (durationAttributes[durationKey] ??= Object.freeze(durationMetricAttributes(resolution, provider)));
+      const attributes = (durationAttributes[durationKey] ??= Object.freeze(
+        durationMetricAttributes(resolution, provider),
+      ));
       duration.record(durationS, attributes);
     },
   };

@@ -7,7 +7,13 @@ import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-request';
 import { interceptionProvider } from '../resolution/routes';
 import type { Provider, Resolution } from '../resolution/types';
 import type { UsageFormat, UsageOutcome } from '../usage/types';
-import { interceptionSpanAttributes, isSuccess, pendingSpanAttributes, rejectionEventAttributes, usageSpanAttributes } from './attributes';
+import {
+  interceptionSpanAttributes,
+  isSuccess,
+  pendingSpanAttributes,
+  rejectionEventAttributes,
+  usageSpanAttributes,
+} from './attributes';
 import { holdEndUntil } from './hold-end';
 import type { Instruments } from './instruments';
 import { trackPendingResolution } from './pending-resolutions';
@@ -102,10 +108,13 @@ export class InterceptionHooks {
       this.instruments.started(provider);
       const client = interception.resolution?.client ?? detectClient(request.headers);
       const attributes =
-        interception.resolution !== undefined ? interceptionSpanAttributes(interception.resolution, provider) : pendingSpanAttributes(client, provider);
+        interception.resolution !== undefined
+          ? interceptionSpanAttributes(interception.resolution, provider)
+          : pendingSpanAttributes(client, provider);
       if (interception.settled !== undefined) trackPendingResolution(interception.settled);
       const sessionHeader = CONVERSATION_HEADERS[client];
-      const conversation = sessionHeader === undefined ? undefined : conversationIdOf(headerValues(request, sessionHeader));
+      const conversation =
+        sessionHeader === undefined ? undefined : conversationIdOf(headerValues(request, sessionHeader));
       if (conversation !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversation;
       return attributes;
     } catch (error) {
@@ -131,7 +140,10 @@ export class InterceptionHooks {
       registerSpan(span, interception);
       if (interception.resolution !== undefined) addRejectionEvent(span, interception.resolution);
       else if (interception.settled !== undefined) {
-        holdEndUntil(span, interception.settled.then((resolution) => annotateLate(span, resolution, interception.provider)));
+        holdEndUntil(
+          span,
+          interception.settled.then((resolution) => annotateLate(span, resolution, interception.provider)),
+        );
       }
       tapResponse(response, interception.format);
     } catch (error) {
@@ -156,14 +168,25 @@ export class InterceptionHooks {
     const record = (resolution: Resolution, outcome: UsageOutcome | undefined): void =>
       this.#record(resolution, interception.provider, statusCode, durationS, outcome);
     if (interception.resolution !== undefined && usageSettled === undefined) record(interception.resolution, known);
-    else void Promise.all([interception.settled ?? interception.resolution, usageSettled ?? known]).then(([resolution, outcome]) => record(resolution!, outcome));
+    else
+      void Promise.all([interception.settled ?? interception.resolution, usageSettled ?? known]).then(
+        ([resolution, outcome]) => record(resolution!, outcome),
+      );
   }
 
-  #record(resolution: Resolution, provider: Provider, statusCode: number, durationS: number, outcome: UsageOutcome | undefined): void {
+  #record(
+    resolution: Resolution,
+    provider: Provider,
+    statusCode: number,
+    durationS: number,
+    outcome: UsageOutcome | undefined,
+  ): void {
     try {
       this.instruments.record(resolution, provider, statusCode, durationS);
-      if (outcome?.usage !== undefined) this.instruments.recordUsage(resolution, provider, outcome.model, outcome.usage);
-      else if (outcome?.unavailable !== undefined && isSuccess(statusCode)) this.instruments.recordUsageUnavailable(outcome.unavailable, resolution.client, provider);
+      if (outcome?.usage !== undefined)
+        this.instruments.recordUsage(resolution, provider, outcome.model, outcome.usage);
+      else if (outcome?.unavailable !== undefined && isSuccess(statusCode))
+        this.instruments.recordUsageUnavailable(outcome.unavailable, resolution.client, provider);
     } catch (error) {
       reportFault('recording interception metrics', error);
     }
@@ -184,7 +207,8 @@ function recordWhenClosed(this: ServerResponse): void {
 }
 
 function addRejectionEvent(span: Span, resolution: Resolution): void {
-  if (resolution.rejection !== undefined) span.addEvent(EVENT_INITIATOR_OVERRIDE_REJECTED, rejectionEventAttributes(resolution.rejection));
+  if (resolution.rejection !== undefined)
+    span.addEvent(EVENT_INITIATOR_OVERRIDE_REJECTED, rejectionEventAttributes(resolution.rejection));
 }
 
 function annotateLate(span: Span, resolution: Resolution, provider: Provider): void {

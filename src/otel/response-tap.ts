@@ -85,7 +85,10 @@ function readerOf(response: Tapped, tap: Tap): UsageReader {
 function observe(response: Tapped, tap: Tap, chunk: unknown, encoding: unknown): void {
   if (tap.failed || (typeof chunk !== 'string' && !(chunk instanceof Uint8Array))) return;
   try {
-    (tap.reader ?? readerOf(response, tap)).write(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined);
+    (tap.reader ?? readerOf(response, tap)).write(
+      chunk,
+      typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined,
+    );
   } catch (error) {
     tap.failed = true;
     reportFault('reading the usage of a response', error);
@@ -97,7 +100,8 @@ function tappedWriteHead(this: Tapped, ...args: unknown[]): ServerResponse {
   if (!tap.failed) {
     try {
       // Headers given to writeHead are not always visible through getHeader afterwards.
-      const headers = (typeof args[1] === 'string' ? args[2] : args[1]) as OutgoingHttpHeaders | readonly unknown[] | undefined;
+      const headers = (typeof args[1] === 'string' ? args[2] : args[1]) as
+        OutgoingHttpHeaders | readonly unknown[] | undefined;
       if (headers !== undefined && headers !== null && typeof headers === 'object') {
         tap.contentType = findHeader(headers, 'content-type') ?? tap.contentType;
         tap.contentEncoding = findHeader(headers, 'content-encoding') ?? tap.contentEncoding;
@@ -136,11 +140,13 @@ function findHeader(headers: OutgoingHttpHeaders | readonly unknown[], name: str
       const entry: unknown = headers[i];
       if (Array.isArray(entry)) {
         if (typeof entry[0] === 'string' && entry[0].toLowerCase() === name) return headerText(entry[1]);
-      } else if (i % 2 === 0 && typeof entry === 'string' && entry.toLowerCase() === name) return headerText(headers[i + 1]);
+      } else if (i % 2 === 0 && typeof entry === 'string' && entry.toLowerCase() === name)
+        return headerText(headers[i + 1]);
     }
     return undefined;
   }
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headerText((headers as OutgoingHttpHeaders)[key]);
+  for (const key of Object.keys(headers))
+    if (key.toLowerCase() === name) return headerText((headers as OutgoingHttpHeaders)[key]);
   return undefined;
 }
 

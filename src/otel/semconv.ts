@@ -56,7 +56,9 @@ export const PROMETHEUS_METRIC_NAMES = {
 } as const;
 
 /** Model calls run from tens of milliseconds to minutes of streaming. */
-export const INTERCEPTION_DURATION_BUCKETS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 180, 300];
+export const INTERCEPTION_DURATION_BUCKETS: readonly number[] = [
+  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 180, 300,
+];
 
 /** How many distinct `gen_ai.response.model` values `aibridge.tokens` takes per process; later ones are counted under `MODEL_OVERFLOW`. */
 export const MAX_MODELS = 100;

@@ -27,7 +27,8 @@ const ABSENT: OwnerDecision = { kind: 'absent' };
 export function decideOwner(input: OwnerHeaderInput): OwnerDecision {
   const { value } = input;
   if (value === undefined || (typeof value !== 'string' && value.length === 0)) return ABSENT;
-  if (!allowedToDelegate(input.userAgent, input.delegatingUserAgentPrefixes)) return reject('client_not_allowed', value);
+  if (!allowedToDelegate(input.userAgent, input.delegatingUserAgentPrefixes))
+    return reject('client_not_allowed', value);
   const single = typeof value === 'string' ? value : value.length === 1 ? value[0] : undefined;
   if (single === undefined) return reject('multiple_values', value);
   if (!isCanonicalUuidV4(single)) return reject('invalid_format', value);

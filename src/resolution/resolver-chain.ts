@@ -1,7 +1,13 @@
 import { isPromise, TIMED_OUT, withDeadline } from '../util/deadline';
 import type { Credential } from './credential';
 import { isValidInitiatorId } from './initiator-id';
-import { isFailure, type CredentialIdentity, type Resolver, type ResolverAnswer, type ResolverInput } from './resolver-types';
+import {
+  isFailure,
+  type CredentialIdentity,
+  type Resolver,
+  type ResolverAnswer,
+  type ResolverInput,
+} from './resolver-types';
 import type { ResolverError } from './types';
 
 /**

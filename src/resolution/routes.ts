@@ -34,7 +34,11 @@ export function normalisePath(path: string): string {
  * The provider of an interception, or undefined when the request is not one: only POSTs to a
  * configured route are interceptions. The query string is ignored.
  */
-export function interceptionProvider(method: string | undefined, url: string | undefined, routes: RouteTable): Provider | undefined {
+export function interceptionProvider(
+  method: string | undefined,
+  url: string | undefined,
+  routes: RouteTable,
+): Provider | undefined {
   if (method !== 'POST' || typeof url !== 'string') return undefined;
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);

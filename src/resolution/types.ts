@@ -8,7 +8,12 @@ export type Provider = 'openai' | 'anthropic';
 export type InitiatorSource = 'owner_header' | 'credential' | 'none';
 
 /** Every reason an owner header that was present did not decide the initiator. */
-export const REJECTION_REASONS = ['client_not_allowed', 'multiple_values', 'invalid_format', 'credential_not_trusted'] as const;
+export const REJECTION_REASONS = [
+  'client_not_allowed',
+  'multiple_values',
+  'invalid_format',
+  'credential_not_trusted',
+] as const;
 
 /** Why an owner header that was present did not decide the initiator. */
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
@@ -59,5 +64,4 @@ export interface Resolution {
  * headers joined or in arrays), or as the Fetch API gives them.
  */
 export type HeaderInput =
-  | Readonly<Record<string, string | readonly string[] | undefined>>
-  | { get(name: string): string | null };
+  Readonly<Record<string, string | readonly string[] | undefined>> | { get(name: string): string | null };

@@ -43,6 +43,8 @@ export function spanProcessorsFromEnv(): SpanProcessor[] | undefined {
 export function propagatorFromEnv(): TextMapPropagator | null | undefined {
   const build = envBuilders().getPropagatorFromEnv;
   if (typeof build === 'function') return build();
-  pluginDiag.warn('cannot reach the SDK propagator builder; OTEL_PROPAGATORS is ignored, W3C trace context and baggage apply');
+  pluginDiag.warn(
+    'cannot reach the SDK propagator builder; OTEL_PROPAGATORS is ignored, W3C trace context and baggage apply',
+  );
   return undefined;
 }

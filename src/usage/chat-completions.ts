@@ -1,5 +1,16 @@
 import type { JsonFormat, StreamAccumulator, StreamFormat } from './format';
-import { compileSchema, type FieldSpec, KIND_COUNT, KIND_MODEL, KIND_OBJECT, type Schema, SLOT_INVALID, SLOT_VALUE, type Slots, slotOf } from './schema';
+import {
+  compileSchema,
+  type FieldSpec,
+  KIND_COUNT,
+  KIND_MODEL,
+  KIND_OBJECT,
+  type Schema,
+  SLOT_INVALID,
+  SLOT_VALUE,
+  type Slots,
+  slotOf,
+} from './schema';
 import type { Usage } from './types';
 import { Counts, mergeCounts, toPartial, toUsage, type UsageLayout } from './usage-counts';
 
@@ -14,8 +25,18 @@ const USAGE: FieldSpec = {
   fields: [
     { key: 'prompt_tokens', kind: KIND_COUNT },
     { key: 'completion_tokens', kind: KIND_COUNT },
-    { key: 'prompt_tokens_details', kind: KIND_OBJECT, strict: true, fields: [{ key: 'cached_tokens', kind: KIND_COUNT }] },
-    { key: 'completion_tokens_details', kind: KIND_OBJECT, strict: true, fields: [{ key: 'reasoning_tokens', kind: KIND_COUNT }] },
+    {
+      key: 'prompt_tokens_details',
+      kind: KIND_OBJECT,
+      strict: true,
+      fields: [{ key: 'cached_tokens', kind: KIND_COUNT }],
+    },
+    {
+      key: 'completion_tokens_details',
+      kind: KIND_OBJECT,
+      strict: true,
+      fields: [{ key: 'reasoning_tokens', kind: KIND_COUNT }],
+    },
   ],
 };
 
@@ -67,4 +88,8 @@ class ChatCompletionsStream implements StreamAccumulator {
   }
 }
 
-export const chatCompletionsStream: StreamFormat = { schema, eventNames: [], create: () => new ChatCompletionsStream() };
+export const chatCompletionsStream: StreamFormat = {
+  schema,
+  eventNames: [],
+  create: () => new ChatCompletionsStream(),
+};

@@ -57,7 +57,8 @@ export class Inflater {
     else if (this.coding === 'br') stream = createBrotliDecompress({ finishFlush: constants.BROTLI_OPERATION_FLUSH });
     // "deflate" should be zlib-wrapped (RFC 9110), but some servers send raw deflate: a zlib stream
     // starts with a CMF byte naming method 8 and a window of at most 32 KiB.
-    else if ((firstByte & 0x0f) === 8 && firstByte >>> 4 <= 7) stream = createInflate({ finishFlush: constants.Z_SYNC_FLUSH });
+    else if ((firstByte & 0x0f) === 8 && firstByte >>> 4 <= 7)
+      stream = createInflate({ finishFlush: constants.Z_SYNC_FLUSH });
     else stream = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH });
     // A body cut short ends zlib without an error (Z_SYNC_FLUSH): the body reader judges truncation
     // from what it read; corrupt bytes still fail.

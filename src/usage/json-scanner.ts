@@ -29,7 +29,13 @@ export const SCAN_ERROR = 3;
 export const SCAN_GAVE_UP = 4;
 /** An enum field marked `decisive` had a value outside its list: the rest was not read. */
 export const SCAN_SKIPPED = 5;
-export type ScanStatus = typeof SCAN_EMPTY | typeof SCAN_INCOMPLETE | typeof SCAN_DONE | typeof SCAN_ERROR | typeof SCAN_GAVE_UP | typeof SCAN_SKIPPED;
+export type ScanStatus =
+  | typeof SCAN_EMPTY
+  | typeof SCAN_INCOMPLETE
+  | typeof SCAN_DONE
+  | typeof SCAN_ERROR
+  | typeof SCAN_GAVE_UP
+  | typeof SCAN_SKIPPED;
 
 // Tokenizer states. The main loop handles the structural ones; a string, number or literal is read
 // where it starts, and only a chunk's end leaves the scanner inside one (S_STRING, S_NUMBER, S_LITERAL).
@@ -248,7 +254,11 @@ export class JsonScanner {
             continue;
           }
         }
-        if (isKey ? this.trackDepth === this.depth : field !== null && (field.kind === KIND_MODEL || field.kind === KIND_ENUM)) {
+        if (
+          isKey
+            ? this.trackDepth === this.depth
+            : field !== null && (field.kind === KIND_MODEL || field.kind === KIND_ENUM)
+        ) {
           this.state = state;
           i = this.captureString(buf, i, stop, isKey ? STR_KEY : STR_CAPTURE);
           state = this.state;
@@ -453,7 +463,9 @@ export class JsonScanner {
     const field = this.field!;
     if (this.capOverflow) this.setSlot(field, SLOT_OTHER);
     else if (field.kind === KIND_ENUM) {
-      const index = this.capEscapes ? indexOfDecoded(field.values, src, from, to) : matchBytes(field.valueBytes, src, from, to);
+      const index = this.capEscapes
+        ? indexOfDecoded(field.values, src, from, to)
+        : matchBytes(field.valueBytes, src, from, to);
       if (index >= 0) {
         this.slots.numbers[field.slot] = index;
         this.setSlot(field, SLOT_VALUE);

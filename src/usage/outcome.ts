@@ -11,7 +11,13 @@ export function unavailableOutcome(
   reason: UsageUnavailableReason,
   partial: Partial<Usage> = {},
 ): UsageOutcome {
-  return { streaming, model, usage: undefined, unavailable: reason, partial: reason === 'truncated' ? partial : undefined };
+  return {
+    streaming,
+    model,
+    usage: undefined,
+    unavailable: reason,
+    partial: reason === 'truncated' ? partial : undefined,
+  };
 }
 
 /** What a body reader is told when its bytes stopped coming for a reason of the reader's own. */

@@ -21,7 +21,14 @@ import { Counts, mergeCounts, toUsage, type UsageLayout } from './usage-counts';
 
 // The event types that carry the response object: the terminal ones first, then those read for the
 // model alone. Other events (the deltas, most of a stream) are not read past their `type`.
-const EVENT_TYPES = ['response.completed', 'response.incomplete', 'response.failed', 'response.created', 'response.in_progress', 'response.queued'];
+const EVENT_TYPES = [
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+  'response.created',
+  'response.in_progress',
+  'response.queued',
+];
 const TERMINAL_TYPES = 3;
 
 const USAGE: FieldSpec = {
@@ -31,15 +38,28 @@ const USAGE: FieldSpec = {
   fields: [
     { key: 'input_tokens', kind: KIND_COUNT },
     { key: 'output_tokens', kind: KIND_COUNT },
-    { key: 'input_tokens_details', kind: KIND_OBJECT, strict: true, fields: [{ key: 'cached_tokens', kind: KIND_COUNT }] },
-    { key: 'output_tokens_details', kind: KIND_OBJECT, strict: true, fields: [{ key: 'reasoning_tokens', kind: KIND_COUNT }] },
+    {
+      key: 'input_tokens_details',
+      kind: KIND_OBJECT,
+      strict: true,
+      fields: [{ key: 'cached_tokens', kind: KIND_COUNT }],
+    },
+    {
+      key: 'output_tokens_details',
+      kind: KIND_OBJECT,
+      strict: true,
+      fields: [{ key: 'reasoning_tokens', kind: KIND_COUNT }],
+    },
   ],
 };
 
 function layout(schema: Schema, prefix: string): UsageLayout {
   return {
     object: slotOf(schema, `${prefix}usage`),
-    nested: [slotOf(schema, `${prefix}usage.input_tokens_details`), slotOf(schema, `${prefix}usage.output_tokens_details`)],
+    nested: [
+      slotOf(schema, `${prefix}usage.input_tokens_details`),
+      slotOf(schema, `${prefix}usage.output_tokens_details`),
+    ],
     input: slotOf(schema, `${prefix}usage.input_tokens`),
     output: slotOf(schema, `${prefix}usage.output_tokens`),
     cacheRead: slotOf(schema, `${prefix}usage.input_tokens_details.cached_tokens`),
@@ -49,7 +69,12 @@ function layout(schema: Schema, prefix: string): UsageLayout {
 }
 
 const jsonSchema = compileSchema([{ key: 'model', kind: KIND_MODEL }, USAGE]);
-export const responsesJson: JsonFormat = { schema: jsonSchema, model: slotOf(jsonSchema, 'model'), usage: layout(jsonSchema, ''), inputIncludesCache: true };
+export const responsesJson: JsonFormat = {
+  schema: jsonSchema,
+  model: slotOf(jsonSchema, 'model'),
+  usage: layout(jsonSchema, ''),
+  inputIncludesCache: true,
+};
 
 const streamSchema = compileSchema([
   { key: 'type', kind: KIND_ENUM, values: EVENT_TYPES, decisive: true },

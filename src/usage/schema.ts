@@ -99,7 +99,16 @@ export function compileSchema(fields: readonly FieldSpec[]): Schema {
         slots[path] = slot;
         const node = spec.kind === KIND_OBJECT ? compileFields(spec.fields ?? [], `${path}.`) : null;
         const strict = spec.strict ?? spec.kind === KIND_COUNT;
-        return new CompiledField(spec.key, spec.kind, strict, slot, node, next, spec.values ?? [], spec.decisive === true);
+        return new CompiledField(
+          spec.key,
+          spec.kind,
+          strict,
+          slot,
+          node,
+          next,
+          spec.values ?? [],
+          spec.decisive === true,
+        );
       }),
     );
   const node = compileFields(fields, '');

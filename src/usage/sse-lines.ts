@@ -82,7 +82,13 @@ export class SseLineParser {
             this.eventIndex = -1;
             i = this.afterLineEnd(buf, i, end);
           } else if (b === 0x64) {
-            if (i + 5 <= end && buf[i + 1] === 0x61 && buf[i + 2] === 0x74 && buf[i + 3] === 0x61 && buf[i + 4] === 0x3a) {
+            if (
+              i + 5 <= end &&
+              buf[i + 1] === 0x61 &&
+              buf[i + 2] === 0x74 &&
+              buf[i + 3] === 0x61 &&
+              buf[i + 4] === 0x3a
+            ) {
               // "data:" whole in this chunk, as nearly always: no need to go through L_FIELD.
               this.field = FIELD_DATA;
               this.state = L_SPACE;
@@ -94,7 +100,14 @@ export class SseLineParser {
             this.state = L_FIELD;
             i++;
           } else if (b === 0x65) {
-            if (i + 6 <= end && buf[i + 1] === 0x76 && buf[i + 2] === 0x65 && buf[i + 3] === 0x6e && buf[i + 4] === 0x74 && buf[i + 5] === 0x3a) {
+            if (
+              i + 6 <= end &&
+              buf[i + 1] === 0x76 &&
+              buf[i + 2] === 0x65 &&
+              buf[i + 3] === 0x6e &&
+              buf[i + 4] === 0x74 &&
+              buf[i + 5] === 0x3a
+            ) {
               this.field = FIELD_EVENT;
               this.state = L_SPACE;
               i += 6;
@@ -198,7 +211,8 @@ export class SseLineParser {
         for (let k = from; k < to; k++) name[this.eventNameLength++] = buf[k]!;
       }
     }
-    if (!cut) this.eventIndex = this.eventNameOverflow ? -1 : matchName(this.names, this.eventName!, 0, this.eventNameLength);
+    if (!cut)
+      this.eventIndex = this.eventNameOverflow ? -1 : matchName(this.names, this.eventName!, 0, this.eventNameLength);
   }
 
   /** The position after the line end at `at` (a CR there may pair with an LF in the next chunk). */

@@ -34,7 +34,11 @@ export function createUsageReader(
   if (formats === undefined) throw new TypeError(`unknown usage format: ${String(format)}`);
   if (coding === undefined) return new FixedReader(unavailableOutcome(streaming, undefined, 'encoded'));
   const body = streaming ? new SseBodyReader(formats.stream) : new JsonBodyReader(formats.json);
-  return new BodyUsageReader(streaming, body, coding === 'identity' ? null : (onFinished) => new Inflater(coding, body, onFinished));
+  return new BodyUsageReader(
+    streaming,
+    body,
+    coding === 'identity' ? null : (onFinished) => new Inflater(coding, body, onFinished),
+  );
 }
 
 /** A response whose bytes cannot be read (an unknown Content-Encoding): the outcome is known up front. */
@@ -106,7 +110,9 @@ class BodyUsageReader implements UsageReader {
     if (this.result !== undefined) return;
     let result: UsageOutcome;
     try {
-      result = this.broken ? unavailableOutcome(this.streaming, undefined, 'malformed') : this.body.outcome(this.aborted, this.inflater?.interruption);
+      result = this.broken
+        ? unavailableOutcome(this.streaming, undefined, 'malformed')
+        : this.body.outcome(this.aborted, this.inflater?.interruption);
     } catch {
       result = unavailableOutcome(this.streaming, undefined, 'malformed');
     }

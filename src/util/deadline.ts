@@ -6,7 +6,11 @@ export const TIMED_OUT: unique symbol = Symbol('timed out');
  * itself goes on: only the wait is bounded. An unreferenced timer does not keep the process alive
  * (an exit path waiting on a flush); a referenced one does (a resolution someone awaits).
  */
-export function withDeadline<T>(work: PromiseLike<T>, ms: number, options: { readonly unref?: boolean } = {}): Promise<T | typeof TIMED_OUT> {
+export function withDeadline<T>(
+  work: PromiseLike<T>,
+  ms: number,
+  options: { readonly unref?: boolean } = {},
+): Promise<T | typeof TIMED_OUT> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms));
     if (options.unref === true) timer.unref();

@@ -63,13 +63,19 @@ describe('the dashboard', () => {
   it('queries the metrics by the names the plugin exports', () => {
     expect(exprs.length).toBeGreaterThanOrEqual(8);
     for (const name of Object.values(PROMETHEUS_METRIC_NAMES)) {
-      expect(exprs.some((e) => e.includes(name)), name).toBe(true);
+      expect(
+        exprs.some((e) => e.includes(name)),
+        name,
+      ).toBe(true);
     }
     for (const expr of exprs) expect(expr).toMatch(/aibridge_[a-z_]+\{job=~"\$service"/);
   });
 
   it('links to Jaeger searches by initiator.override=true and by enduser.id', () => {
-    const urls = [...dashboard.links.map((l) => l.url), panels.find((p) => p.type === 'text')?.options?.content ?? ''].join(' ');
+    const urls = [
+      ...dashboard.links.map((l) => l.url),
+      panels.find((p) => p.type === 'text')?.options?.content ?? '',
+    ].join(' ');
     expect(urls).toContain(encodeURIComponent('{"initiator.override":"true"}'));
     expect(urls).toContain(encodeURIComponent('{"enduser.id":"${enduser}"}'));
   });

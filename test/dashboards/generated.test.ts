@@ -8,9 +8,14 @@ import { REPO_ROOT } from '../support/gateway-process';
 const artifacts = buildArtifacts();
 
 describe('generated dashboards and rules', () => {
-  it.each(Object.keys(artifacts))('%s is committed exactly as dashboards/src builds it (run `npm run dashboards`)', (path) => {
-    expect(readFileSync(join(REPO_ROOT, path), 'utf8')).toBe(artifacts[path]);
-    // Untracked output would pass the comparison here and be missing from every clone.
-    expect(() => execFileSync('git', ['ls-files', '--error-unmatch', path], { cwd: REPO_ROOT, stdio: 'pipe' })).not.toThrow();
-  });
+  it.each(Object.keys(artifacts))(
+    '%s is committed exactly as dashboards/src builds it (run `npm run dashboards`)',
+    (path) => {
+      expect(readFileSync(join(REPO_ROOT, path), 'utf8')).toBe(artifacts[path]);
+      // Untracked output would pass the comparison here and be missing from every clone.
+      expect(() =>
+        execFileSync('git', ['ls-files', '--error-unmatch', path], { cwd: REPO_ROOT, stdio: 'pipe' }),
+      ).not.toThrow();
+    },
+  );
 });

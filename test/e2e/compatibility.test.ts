@@ -35,9 +35,30 @@ export const ROWS: readonly Row[] = [
   { gateway: 'Fastify 5', module: 'ESM', preload: '--import', entry: 'frameworks/fastify.mjs' },
   { gateway: 'Hono 4 on @hono/node-server', module: 'ESM', preload: '--import', entry: 'frameworks/hono.mjs' },
   { gateway: 'Hono 4 on @hono/node-server', module: 'CommonJS', preload: '--require', entry: 'frameworks/hono.cjs' },
-  { gateway: 'Express 5 + instrumentation-express 0.72, own NodeSDK', module: 'CommonJS', preload: 'none', entry: 'frameworks/own-sdk.cjs', env: { FRAMEWORK: 'express' }, frameworkSpans: true },
-  { gateway: 'Fastify 5 + instrumentation-fastify 0.57, own NodeSDK', module: 'CommonJS', preload: 'none', entry: 'frameworks/own-sdk.cjs', env: { FRAMEWORK: 'fastify' }, frameworkSpans: true },
-  { gateway: 'Express 5, AIBRIDGE_PROPAGATE_TRACE_CONTEXT=true', module: 'CommonJS', preload: '--require', entry: 'frameworks/express.cjs', env: { AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'true' }, propagate: true },
+  {
+    gateway: 'Express 5 + instrumentation-express 0.72, own NodeSDK',
+    module: 'CommonJS',
+    preload: 'none',
+    entry: 'frameworks/own-sdk.cjs',
+    env: { FRAMEWORK: 'express' },
+    frameworkSpans: true,
+  },
+  {
+    gateway: 'Fastify 5 + instrumentation-fastify 0.57, own NodeSDK',
+    module: 'CommonJS',
+    preload: 'none',
+    entry: 'frameworks/own-sdk.cjs',
+    env: { FRAMEWORK: 'fastify' },
+    frameworkSpans: true,
+  },
+  {
+    gateway: 'Express 5, AIBRIDGE_PROPAGATE_TRACE_CONTEXT=true',
+    module: 'CommonJS',
+    preload: '--require',
+    entry: 'frameworks/express.cjs',
+    env: { AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'true' },
+    propagate: true,
+  },
 ];
 
 /** What each call asks the provider; the mock answers it with usage. */
@@ -63,15 +84,41 @@ describe.each(ROWS)('$gateway, $module, preloaded with $preload', (row) => {
     const spawned = spawnGateway({
       entry: row.entry,
       preload: row.preload,
-      ...(row.portkey && { args: [`--port=${port}`, '--headless'], ready: { pattern: /Ready for connections/, url: `http://127.0.0.1:${port}` } }),
+      ...(row.portkey && {
+        args: [`--port=${port}`, '--headless'],
+        ready: { pattern: /Ready for connections/, url: `http://127.0.0.1:${port}` },
+      }),
       env: { ...otlpEnv(receiver.url), UPSTREAM_URL: `${upstream.url}/provider`, ...row.env },
     });
     const gateway = await spawned.started;
     // Portkey names the provider and its address in headers of its own.
-    const portkey = (provider: string) => (row.portkey ? { 'x-portkey-provider': provider, 'x-portkey-custom-host': `${upstream.url}/provider/v1` } : {});
+    const portkey = (provider: string) =>
+      row.portkey ? { 'x-portkey-provider': provider, 'x-portkey-custom-host': `${upstream.url}/provider/v1` } : {};
     statuses = [
-      (await post(`${gateway.url}/v1/chat/completions`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A, ...portkey('openai') }, CALL_BODY)).status,
-      (await post(`${gateway.url}/v1/chat/completions`, { 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${ALICE_TOKEN}`, 'x-coder-owner-id': OWNER_A, ...portkey('openai') }, CALL_BODY)).status,
+      (
+        await post(
+          `${gateway.url}/v1/chat/completions`,
+          {
+            'user-agent': CODER_AGENTS_UA,
+            authorization: `Bearer ${SERVICE_TOKEN}`,
+            'x-coder-owner-id': OWNER_A,
+            ...portkey('openai'),
+          },
+          CALL_BODY,
+        )
+      ).status,
+      (
+        await post(
+          `${gateway.url}/v1/chat/completions`,
+          {
+            'user-agent': CLAUDE_CODE_UA,
+            authorization: `Bearer ${ALICE_TOKEN}`,
+            'x-coder-owner-id': OWNER_A,
+            ...portkey('openai'),
+          },
+          CALL_BODY,
+        )
+      ).status,
     ];
     gateway.child.kill('SIGTERM');
     await spawned.exited;
@@ -88,15 +135,28 @@ describe.each(ROWS)('$gateway, $module, preloaded with $preload', (row) => {
   it('attributes the Coder Agents call to the owner, and the other client’s to its own credential', () => {
     expect(interceptions).toHaveLength(2);
     const override = interceptions.find((s) => s.attributes['initiator.override'] === true);
-    expect(override?.attributes).toMatchObject({ 'enduser.id': OWNER_A, 'initiator.source': 'owner_header', 'aibridge.client': 'Coder Agents', 'gen_ai.provider.name': 'openai' });
+    expect(override?.attributes).toMatchObject({
+      'enduser.id': OWNER_A,
+      'initiator.source': 'owner_header',
+      'aibridge.client': 'Coder Agents',
+      'gen_ai.provider.name': 'openai',
+    });
     const rejected = interceptions.find((s) => s.attributes['initiator.override'] === false);
-    expect(rejected?.attributes).toMatchObject({ 'enduser.id': fingerprintToken(ALICE_TOKEN), 'initiator.override.rejected_reason': 'client_not_allowed' });
+    expect(rejected?.attributes).toMatchObject({
+      'enduser.id': fingerprintToken(ALICE_TOKEN),
+      'initiator.override.rejected_reason': 'client_not_allowed',
+    });
   });
 
   it('reads the usage the provider sent from the response the gateway wrote', () => {
     const sent = usageOf('chat', { model: 'm', body: CALL_BODY });
     for (const span of interceptions) {
-      expect(span.attributes).toMatchObject({ 'gen_ai.response.model': sent.model, 'gen_ai.usage.input_tokens': sent.inputTokens, 'gen_ai.usage.output_tokens': sent.outputTokens, 'aibridge.streaming': false });
+      expect(span.attributes).toMatchObject({
+        'gen_ai.response.model': sent.model,
+        'gen_ai.usage.input_tokens': sent.inputTokens,
+        'gen_ai.usage.output_tokens': sent.outputTokens,
+        'aibridge.streaming': false,
+      });
       expect(span.attributes['aibridge.usage.unavailable']).toBeUndefined();
     }
     expect(receiver.counter('aibridge.tokens', { 'gen_ai.token.type': 'output' })).toBe(2 * sent.outputTokens);
@@ -110,9 +170,12 @@ describe.each(ROWS)('$gateway, $module, preloaded with $preload', (row) => {
 
   it('makes the call to the provider a child span carrying enduser.id', () => {
     const override = interceptions.find((s) => s.attributes['initiator.override'] === true)!;
-    const descendants = (parent: string): ReceivedSpan[] => receiver.spans.filter((s) => s.parentSpanId === parent).flatMap((s) => [s, ...descendants(s.spanId)]);
+    const descendants = (parent: string): ReceivedSpan[] =>
+      receiver.spans.filter((s) => s.parentSpanId === parent).flatMap((s) => [s, ...descendants(s.spanId)]);
     const under = descendants(override.spanId);
-    const upstreamCall = under.find((s) => s.kind === CLIENT && String(s.attributes['url.full'] ?? '').includes('/provider/'));
+    const upstreamCall = under.find(
+      (s) => s.kind === CLIENT && String(s.attributes['url.full'] ?? '').includes('/provider/'),
+    );
     expect(upstreamCall?.attributes['enduser.id']).toBe(OWNER_A);
     if (row.frameworkSpans) {
       const frameworkSpans = under.filter((s) => s.kind === INTERNAL);
@@ -121,11 +184,16 @@ describe.each(ROWS)('$gateway, $module, preloaded with $preload', (row) => {
     }
   });
 
-  it(row.propagate ? 'sends trace context upstream, as configured' : 'sends the provider no trace context, and never the owner header', () => {
-    for (const headers of sawHeaders) {
-      expect(headers['x-coder-owner-id']).toBeUndefined();
-      if (row.propagate) expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-      else expect(headers.traceparent).toBeUndefined();
-    }
-  });
+  it(
+    row.propagate
+      ? 'sends trace context upstream, as configured'
+      : 'sends the provider no trace context, and never the owner header',
+    () => {
+      for (const headers of sawHeaders) {
+        expect(headers['x-coder-owner-id']).toBeUndefined();
+        if (row.propagate) expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+        else expect(headers.traceparent).toBeUndefined();
+      }
+    },
+  );
 });

@@ -29,7 +29,11 @@ beforeAll(async () => {
 });
 afterAll(() => upstream.close());
 
-const headers = { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A };
+const headers = {
+  'user-agent': CODER_AGENTS_UA,
+  authorization: `Bearer ${SERVICE_TOKEN}`,
+  'x-coder-owner-id': OWNER_A,
+};
 
 async function start(collectorUrl: string) {
   const spawned = spawnGateway({
@@ -48,7 +52,10 @@ async function start(collectorUrl: string) {
 }
 
 /** Median and p95 of sequential request latencies, in milliseconds, with every status. */
-async function measure(gateway: GatewayProcess, count: number): Promise<{ median: number; p95: number; statuses: Set<number> }> {
+async function measure(
+  gateway: GatewayProcess,
+  count: number,
+): Promise<{ median: number; p95: number; statuses: Set<number> }> {
   const latencies: number[] = [];
   const statuses = new Set<number>();
   for (let i = 0; i < count; i++) {
@@ -77,41 +84,55 @@ describe('an exporter that fails never costs the gateway', () => {
   });
   afterAll(() => healthy.close());
 
-  it.each(['down', 'answering 500', 'hanging'] as const)('a collector %s: same answers, no added latency, and the failure is reported', async (fault) => {
-    const collector = await faultyCollector(fault);
-    const { gateway, output, exited } = await start(collector.url);
-    await measure(gateway, 50);
-    const faulty = await measure(gateway, LATENCY_REQUESTS);
-    // Give the exporters time to try, fail and say so.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    gateway.child.kill('SIGTERM');
-    await exited;
-    await collector.close();
-    if (SOAK) console.log(`collector ${fault}: median ${faulty.median.toFixed(2)} ms (healthy ${baseline.median.toFixed(2)}), p95 ${faulty.p95.toFixed(2)} ms (healthy ${baseline.p95.toFixed(2)})`);
-    expect([...faulty.statuses]).toEqual([200]);
-    // Noise on a shared machine is a few milliseconds; an exporter on the request path would cost its timeout.
-    expect(faulty.median).toBeLessThan(baseline.median * 2 + 5);
-    const reported = { down: /ECONNREFUSED/, 'answering 500': /Internal Server Error/, hanging: /timed out/ }[fault];
-    expect(output().stderr).toMatch(reported);
-  });
+  it.each(['down', 'answering 500', 'hanging'] as const)(
+    'a collector %s: same answers, no added latency, and the failure is reported',
+    async (fault) => {
+      const collector = await faultyCollector(fault);
+      const { gateway, output, exited } = await start(collector.url);
+      await measure(gateway, 50);
+      const faulty = await measure(gateway, LATENCY_REQUESTS);
+      // Give the exporters time to try, fail and say so.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      gateway.child.kill('SIGTERM');
+      await exited;
+      await collector.close();
+      if (SOAK)
+        console.log(
+          `collector ${fault}: median ${faulty.median.toFixed(2)} ms (healthy ${baseline.median.toFixed(2)}), p95 ${faulty.p95.toFixed(2)} ms (healthy ${baseline.p95.toFixed(2)})`,
+        );
+      expect([...faulty.statuses]).toEqual([200]);
+      // Noise on a shared machine is a few milliseconds; an exporter on the request path would cost its timeout.
+      expect(faulty.median).toBeLessThan(baseline.median * 2 + 5);
+      const reported = { down: /ECONNREFUSED/, 'answering 500': /Internal Server Error/, hanging: /timed out/ }[fault];
+      expect(output().stderr).toMatch(reported);
+    },
+  );
 
-  it('memory stays bounded while the collector hangs: the SDK drops what it cannot queue', async () => {
-    const collector = await faultyCollector('hanging');
-    const { gateway, exited } = await start(collector.url);
-    const burst = async (count: number) => {
-      for (let sent = 0; sent < count; sent += 50) await Promise.all(Array.from({ length: 50 }, () => post(`${gateway.url}/v1/messages`, headers)));
-    };
-    // The first window fills the span queue (2,048) and the caches; the second must not grow on.
-    await burst(MEMORY_REQUESTS);
-    const before = await heapUsed(gateway);
-    await burst(MEMORY_REQUESTS);
-    const after = await heapUsed(gateway);
-    gateway.child.kill('SIGTERM');
-    await exited;
-    await collector.close();
-    const growthMb = (after - before) / 1024 / 1024;
-    if (SOAK) console.log(`heap after ${MEMORY_REQUESTS} requests ${(before / 1048576).toFixed(1)} MB, after ${MEMORY_REQUESTS} more ${(after / 1048576).toFixed(1)} MB`);
-    // The span queue holds at most 2048 spans (OTEL_BSP_MAX_QUEUE_SIZE); everything else is dropped.
-    expect(growthMb).toBeLessThan(5);
-  }, SOAK ? 900_000 : 60_000);
+  it(
+    'memory stays bounded while the collector hangs: the SDK drops what it cannot queue',
+    async () => {
+      const collector = await faultyCollector('hanging');
+      const { gateway, exited } = await start(collector.url);
+      const burst = async (count: number) => {
+        for (let sent = 0; sent < count; sent += 50)
+          await Promise.all(Array.from({ length: 50 }, () => post(`${gateway.url}/v1/messages`, headers)));
+      };
+      // The first window fills the span queue (2,048) and the caches; the second must not grow on.
+      await burst(MEMORY_REQUESTS);
+      const before = await heapUsed(gateway);
+      await burst(MEMORY_REQUESTS);
+      const after = await heapUsed(gateway);
+      gateway.child.kill('SIGTERM');
+      await exited;
+      await collector.close();
+      const growthMb = (after - before) / 1024 / 1024;
+      if (SOAK)
+        console.log(
+          `heap after ${MEMORY_REQUESTS} requests ${(before / 1048576).toFixed(1)} MB, after ${MEMORY_REQUESTS} more ${(after / 1048576).toFixed(1)} MB`,
+        );
+      // The span queue holds at most 2048 spans (OTEL_BSP_MAX_QUEUE_SIZE); everything else is dropped.
+      expect(growthMb).toBeLessThan(5);
+    },
+    SOAK ? 900_000 : 60_000,
+  );
 });

@@ -15,7 +15,11 @@ import { EXPECTED, sendTraffic } from '../support/traffic';
 function collectorForEachTest() {
   const stack = collectorPerTest();
   const receiverOf = () => stack.receiver;
-  return { env: (extra?: Record<string, string>) => stack.env(extra), receiverOf, interceptionSpans: () => receiverOf().spans.filter(isInterception) };
+  return {
+    env: (extra?: Record<string, string>) => stack.env(extra),
+    receiverOf,
+    interceptionSpans: () => receiverOf().spans.filter(isInterception),
+  };
 }
 
 const isInterception = (span: ReceivedSpan): boolean => span.attributes['initiator.override'] !== undefined;
@@ -30,22 +34,71 @@ describe('start-up', () => {
   const SECRET = registerSecret('a-jwt-secret-that-must-never-be-printed-0123');
 
   it.each([
-    ['a malformed list', { AIBRIDGE_OWNER_TRUSTED_INITIATORS: 'key-a,,key-b' }, 'AIBRIDGE_OWNER_TRUSTED_INITIATORS: entry 2'],
-    ['a bad header name', { AIBRIDGE_OWNER_HEADER: 'X Coder Owner' }, 'AIBRIDGE_OWNER_HEADER: "X Coder Owner" is not a valid HTTP header name'],
-    ['a route without provider', { AIBRIDGE_INTERCEPTION_ROUTES: '/v1/models' }, 'AIBRIDGE_INTERCEPTION_ROUTES: route "/v1/models"'],
-    ['a missing credentials file', { AIBRIDGE_CREDENTIALS_FILE: '/etc/aibridge/credentials.json' }, 'AIBRIDGE_CREDENTIALS_FILE: /etc/aibridge/credentials.json: cannot be read (ENOENT)'],
-    ['a credentials file that is not JSON', { AIBRIDGE_CREDENTIALS_FILE: file('bad.json', '{ credentials: [') }, 'bad.json: not JSON: '],
+    [
+      'a malformed list',
+      { AIBRIDGE_OWNER_TRUSTED_INITIATORS: 'key-a,,key-b' },
+      'AIBRIDGE_OWNER_TRUSTED_INITIATORS: entry 2',
+    ],
+    [
+      'a bad header name',
+      { AIBRIDGE_OWNER_HEADER: 'X Coder Owner' },
+      'AIBRIDGE_OWNER_HEADER: "X Coder Owner" is not a valid HTTP header name',
+    ],
+    [
+      'a route without provider',
+      { AIBRIDGE_INTERCEPTION_ROUTES: '/v1/models' },
+      'AIBRIDGE_INTERCEPTION_ROUTES: route "/v1/models"',
+    ],
+    [
+      'a missing credentials file',
+      { AIBRIDGE_CREDENTIALS_FILE: '/etc/aibridge/credentials.json' },
+      'AIBRIDGE_CREDENTIALS_FILE: /etc/aibridge/credentials.json: cannot be read (ENOENT)',
+    ],
+    [
+      'a credentials file that is not JSON',
+      { AIBRIDGE_CREDENTIALS_FILE: file('bad.json', '{ credentials: [') },
+      'bad.json: not JSON: ',
+    ],
     [
       'a credentials file against the schema',
-      { AIBRIDGE_CREDENTIALS_FILE: file('schema.json', JSON.stringify({ credentials: [{ sha256: 'a'.repeat(64), initiator: 'alice', delgate: true }] })) },
+      {
+        AIBRIDGE_CREDENTIALS_FILE: file(
+          'schema.json',
+          JSON.stringify({ credentials: [{ sha256: 'a'.repeat(64), initiator: 'alice', delgate: true }] }),
+        ),
+      },
       'schema.json: credentials[0]: unknown key "delgate" (allowed: sha256, initiator, delegate)',
     ],
-    ['conflicting JWT key sources', { AIBRIDGE_JWT_SECRET: SECRET, AIBRIDGE_JWT_JWKS_URL: 'https://idp.example/jwks' }, 'AIBRIDGE_JWT_SECRET: conflicts with AIBRIDGE_JWT_JWKS_URL'],
-    ['an unreadable JWT key', { AIBRIDGE_JWT_PUBLIC_KEY_FILE: dir }, `AIBRIDGE_JWT_PUBLIC_KEY_FILE: ${dir}: cannot be read (EISDIR)`],
-    ['a JWT key that is no key', { AIBRIDGE_JWT_PUBLIC_KEY_FILE: file('key.pem', 'not a key') }, 'key.pem: is not a PEM public key or certificate'],
-    ['a missing resolver module', { AIBRIDGE_RESOLVER_MODULE: './no/such/resolver.cjs' }, 'AIBRIDGE_RESOLVER_MODULE: ./no/such/resolver.cjs: cannot be loaded (MODULE_NOT_FOUND)'],
-    ['an unclear propagation switch', { AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'yes' }, 'AIBRIDGE_PROPAGATE_TRACE_CONTEXT: must be true or false'],
-    ['a module without resolveCredential', { AIBRIDGE_RESOLVER_MODULE: './test/fixtures/serve.cjs' }, 'does not export a resolveCredential function'],
+    [
+      'conflicting JWT key sources',
+      { AIBRIDGE_JWT_SECRET: SECRET, AIBRIDGE_JWT_JWKS_URL: 'https://idp.example/jwks' },
+      'AIBRIDGE_JWT_SECRET: conflicts with AIBRIDGE_JWT_JWKS_URL',
+    ],
+    [
+      'an unreadable JWT key',
+      { AIBRIDGE_JWT_PUBLIC_KEY_FILE: dir },
+      `AIBRIDGE_JWT_PUBLIC_KEY_FILE: ${dir}: cannot be read (EISDIR)`,
+    ],
+    [
+      'a JWT key that is no key',
+      { AIBRIDGE_JWT_PUBLIC_KEY_FILE: file('key.pem', 'not a key') },
+      'key.pem: is not a PEM public key or certificate',
+    ],
+    [
+      'a missing resolver module',
+      { AIBRIDGE_RESOLVER_MODULE: './no/such/resolver.cjs' },
+      'AIBRIDGE_RESOLVER_MODULE: ./no/such/resolver.cjs: cannot be loaded (MODULE_NOT_FOUND)',
+    ],
+    [
+      'an unclear propagation switch',
+      { AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'yes' },
+      'AIBRIDGE_PROPAGATE_TRACE_CONTEXT: must be true or false',
+    ],
+    [
+      'a module without resolveCredential',
+      { AIBRIDGE_RESOLVER_MODULE: './test/fixtures/serve.cjs' },
+      'does not export a resolveCredential function',
+    ],
   ])('%s stops the process before the gateway starts, with one clear line', async (_, settings, message) => {
     const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env(settings) });
     await expect(gateway.started).rejects.toThrow(/exited/);
@@ -59,7 +112,11 @@ describe('start-up', () => {
   });
 
   it('OTEL_SDK_DISABLED leaves http unpatched, the gateway serving, and nothing exported', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.mjs', preload: '--import', env: env({ OTEL_SDK_DISABLED: 'true', GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.mjs',
+      preload: '--import',
+      env: env({ OTEL_SDK_DISABLED: 'true', GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }),
+    });
     const running = await gateway.started;
     expect(running.instrumented).toBe(false);
     await sendTraffic(running.url);
@@ -68,7 +125,11 @@ describe('start-up', () => {
   });
 
   it('OTEL_TRACES_EXPORTER=none still records the metrics', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ OTEL_TRACES_EXPORTER: 'none', GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.cjs',
+      preload: '--require',
+      env: env({ OTEL_TRACES_EXPORTER: 'none', GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions) }),
+    });
     await sendTraffic((await gateway.started).url);
     await gateway.exited;
     expect(receiverOf().spans).toEqual([]);
@@ -79,7 +140,11 @@ describe('start-up', () => {
 describe('shutdown', () => {
   const { env, receiverOf, interceptionSpans } = collectorForEachTest();
   it('a gateway with its own SIGTERM handler still runs it and exits with its own code, after the flush', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'handle' }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.cjs',
+      preload: '--require',
+      env: env({ GATEWAY_SIGTERM: 'handle' }),
+    });
     const running = await gateway.started;
     await sendTraffic(running.url);
     running.child.kill('SIGTERM');
@@ -90,7 +155,11 @@ describe('shutdown', () => {
   });
 
   it('a handler that exits at once keeps its exit code, even if code after exit() throws', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'exit-then-throw' }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.cjs',
+      preload: '--require',
+      env: env({ GATEWAY_SIGTERM: 'exit-then-throw' }),
+    });
     const running = await gateway.started;
     await sendTraffic(running.url);
     running.child.kill('SIGTERM');
@@ -100,10 +169,22 @@ describe('shutdown', () => {
   });
 
   it('a handler that drains: a stream still running at SIGTERM finishes, and its span is exported', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'drain' }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.cjs',
+      preload: '--require',
+      env: env({ GATEWAY_SIGTERM: 'drain' }),
+    });
     const running = await gateway.started;
     // About a second of events; SIGTERM arrives in the middle.
-    const streaming = post(`${running.url}/v1/messages`, { 'user-agent': 'coder-agents/1', authorization: 'Bearer sk-drain', 'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301' }, { stream: true, delayMs: 250 });
+    const streaming = post(
+      `${running.url}/v1/messages`,
+      {
+        'user-agent': 'coder-agents/1',
+        authorization: 'Bearer sk-drain',
+        'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+      },
+      { stream: true, delayMs: 250 },
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     running.child.kill('SIGTERM');
     const { status, text } = await streaming;
@@ -115,7 +196,11 @@ describe('shutdown', () => {
   });
 
   it('a second SIGTERM during the flush changes nothing', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'handle' }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.cjs',
+      preload: '--require',
+      env: env({ GATEWAY_SIGTERM: 'handle' }),
+    });
     const running = await gateway.started;
     await sendTraffic(running.url);
     running.child.kill('SIGTERM');
@@ -125,7 +210,11 @@ describe('shutdown', () => {
   });
 
   it('signal-exit watching SIGTERM does not count as the gateway handling it: the process still dies of it', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_SIGTERM: 'signal-exit' }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.cjs',
+      preload: '--require',
+      env: env({ GATEWAY_SIGTERM: 'signal-exit' }),
+    });
     const running = await gateway.started;
     await sendTraffic(running.url);
     running.child.kill('SIGTERM');
@@ -145,7 +234,11 @@ describe('shutdown', () => {
   });
 
   it('a gateway that ends on its own keeps its exit code, after the flush', async () => {
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions), GATEWAY_EXIT_CODE: '4' }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.cjs',
+      preload: '--require',
+      env: env({ GATEWAY_EXIT_AFTER: String(EXPECTED.interceptions), GATEWAY_EXIT_CODE: '4' }),
+    });
     await sendTraffic((await gateway.started).url);
     expect(await gateway.exited).toEqual({ code: 4, signal: null });
     expect(interceptionSpans()).toHaveLength(EXPECTED.interceptions);
@@ -158,29 +251,44 @@ describe('shutdown', () => {
     ['its own SIGTERM handler', { GATEWAY_SIGTERM: 'handle' }, 'SIGTERM'],
     ['its own handler exiting at once', { GATEWAY_SIGTERM: 'exit-then-throw' }, 'SIGTERM'],
     ['signal-exit watching', { GATEWAY_SIGTERM: 'signal-exit' }, 'SIGTERM'],
-  ] as const)('with %s, 300 concurrent interceptions are all exported, and the exit is the gateway’s own', async (_, mode, signal) => {
-    const run = async (preload: '--require' | 'none') => {
-      const gateway = spawnGateway({ entry: 'gateway.cjs', preload, env: env(mode) });
-      const running = await gateway.started;
-      await Promise.all(Array.from({ length: 300 }, (_, i) => post(`${running.url}/v1/messages`, { 'user-agent': 'coder-agents/1', authorization: `Bearer sk-${i}`, 'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301' })));
-      const stopping = performance.now();
-      running.child.kill(signal);
-      const exit = await gateway.exited;
-      return { exit, ms: performance.now() - stopping };
-    };
-    const without = await run('none');
-    expect(receiverOf().spans).toHaveLength(0);
-    const withPlugin = await run('--require');
-    expect(withPlugin.exit).toEqual(without.exit);
-    // What the plugin adds to the exit is the flush: loopback exports, well under its 5 s bound.
-    expect(withPlugin.ms).toBeLessThan(without.ms + 2_000);
-    expect(interceptionSpans()).toHaveLength(300);
-    expect(receiverOf().counter('aibridge.interceptions')).toBe(300);
-  });
+  ] as const)(
+    'with %s, 300 concurrent interceptions are all exported, and the exit is the gateway’s own',
+    async (_, mode, signal) => {
+      const run = async (preload: '--require' | 'none') => {
+        const gateway = spawnGateway({ entry: 'gateway.cjs', preload, env: env(mode) });
+        const running = await gateway.started;
+        await Promise.all(
+          Array.from({ length: 300 }, (_, i) =>
+            post(`${running.url}/v1/messages`, {
+              'user-agent': 'coder-agents/1',
+              authorization: `Bearer sk-${i}`,
+              'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+            }),
+          ),
+        );
+        const stopping = performance.now();
+        running.child.kill(signal);
+        const exit = await gateway.exited;
+        return { exit, ms: performance.now() - stopping };
+      };
+      const without = await run('none');
+      expect(receiverOf().spans).toHaveLength(0);
+      const withPlugin = await run('--require');
+      expect(withPlugin.exit).toEqual(without.exit);
+      // What the plugin adds to the exit is the flush: loopback exports, well under its 5 s bound.
+      expect(withPlugin.ms).toBeLessThan(without.ms + 2_000);
+      expect(interceptionSpans()).toHaveLength(300);
+      expect(receiverOf().counter('aibridge.interceptions')).toBe(300);
+    },
+  );
 
   it('an unreachable collector does not hold the exit beyond the flush bound', async () => {
     await receiverOf().close();
-    const gateway = spawnGateway({ entry: 'gateway.cjs', preload: '--require', env: env({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }) });
+    const gateway = spawnGateway({
+      entry: 'gateway.cjs',
+      preload: '--require',
+      env: env({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }),
+    });
     const running = await gateway.started;
     await sendTraffic(running.url);
     const started = Date.now();
@@ -214,15 +322,45 @@ describe('every span leaves the process, whichever way the gateway ends and what
   const exitAtBeforeExit = join(mkdtempSync(join(tmpdir(), 'aibridge-exit-')), 'exit-at-before-exit.cjs');
   writeFileSync(exitAtBeforeExit, "process.on('beforeExit', () => process.exit(5));\n");
   const STYLES: Record<string, ExitStyle> = {
-    'its own SIGTERM handler': { env: { GATEWAY_SIGTERM: 'handle' }, signals: ['SIGTERM'], exit: { code: 3, signal: null } },
-    'its own SIGTERM handler, signalled twice': { env: { GATEWAY_SIGTERM: 'handle' }, signals: ['SIGTERM', 'SIGTERM'], exit: { code: 3, signal: null } },
-    'a handler that drains streams still running': { env: { GATEWAY_SIGTERM: 'drain' }, signals: ['SIGTERM'], inFlight: true, exit: { code: 3, signal: null } },
-    'a handler exiting at once, then throwing': { env: { GATEWAY_SIGTERM: 'exit-then-throw' }, signals: ['SIGTERM'], exit: { code: 3, signal: null } },
-    'signal-exit watching SIGTERM': { env: { GATEWAY_SIGTERM: 'signal-exit' }, signals: ['SIGTERM'], exit: { code: null, signal: 'SIGTERM' } },
+    'its own SIGTERM handler': {
+      env: { GATEWAY_SIGTERM: 'handle' },
+      signals: ['SIGTERM'],
+      exit: { code: 3, signal: null },
+    },
+    'its own SIGTERM handler, signalled twice': {
+      env: { GATEWAY_SIGTERM: 'handle' },
+      signals: ['SIGTERM', 'SIGTERM'],
+      exit: { code: 3, signal: null },
+    },
+    'a handler that drains streams still running': {
+      env: { GATEWAY_SIGTERM: 'drain' },
+      signals: ['SIGTERM'],
+      inFlight: true,
+      exit: { code: 3, signal: null },
+    },
+    'a handler exiting at once, then throwing': {
+      env: { GATEWAY_SIGTERM: 'exit-then-throw' },
+      signals: ['SIGTERM'],
+      exit: { code: 3, signal: null },
+    },
+    'signal-exit watching SIGTERM': {
+      env: { GATEWAY_SIGTERM: 'signal-exit' },
+      signals: ['SIGTERM'],
+      exit: { code: null, signal: 'SIGTERM' },
+    },
     'no handler of its own, SIGTERM': { env: {}, signals: ['SIGTERM'], exit: { code: null, signal: 'SIGTERM' } },
     'no handler of its own, SIGINT': { env: {}, signals: ['SIGINT'], exit: { code: null, signal: 'SIGINT' } },
-    'ending on its own with an exit code': { env: { GATEWAY_EXIT_CODE: '4' }, signals: [], exit: { code: 4, signal: null } },
-    'ending on its own, a beforeExit listener calling process.exit': { env: {}, signals: [], nodeArgs: ['--require', exitAtBeforeExit], exit: { code: 5, signal: null } },
+    'ending on its own with an exit code': {
+      env: { GATEWAY_EXIT_CODE: '4' },
+      signals: [],
+      exit: { code: 4, signal: null },
+    },
+    'ending on its own, a beforeExit listener calling process.exit': {
+      env: {},
+      signals: [],
+      nodeArgs: ['--require', exitAtBeforeExit],
+      exit: { code: 5, signal: null },
+    },
   };
   const METRICS = ['none', 'prometheus', 'otlp'] as const;
   const MANY = 40;
@@ -234,7 +372,11 @@ describe('every span leaves the process, whichever way the gateway ends and what
   afterAll(() => upstream?.close());
   const upstreamUrl = (): string => `${upstream?.url}/provider`;
 
-  const HEADERS = { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A };
+  const HEADERS = {
+    'user-agent': CODER_AGENTS_UA,
+    authorization: `Bearer ${SERVICE_TOKEN}`,
+    'x-coder-owner-id': OWNER_A,
+  };
 
   /**
    * Starts a streamed interception over a connection of its own (so a draining server can close it
@@ -242,16 +384,20 @@ describe('every span leaves the process, whichever way the gateway ends and what
    */
   const startStream = (url: string): Promise<{ status: number; text: Promise<string> }> =>
     new Promise((resolve, reject) => {
-      const req = http.request(`${url}/v1/messages`, { method: 'POST', agent: false, headers: { ...HEADERS, 'content-type': 'application/json' } }, (res) => {
-        res.setEncoding('utf8');
-        const text = new Promise<string>((done, fail) => {
-          let body = '';
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => done(body));
-          res.on('error', fail);
-        });
-        resolve({ status: res.statusCode ?? 0, text });
-      });
+      const req = http.request(
+        `${url}/v1/messages`,
+        { method: 'POST', agent: false, headers: { ...HEADERS, 'content-type': 'application/json' } },
+        (res) => {
+          res.setEncoding('utf8');
+          const text = new Promise<string>((done, fail) => {
+            let body = '';
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => done(body));
+            res.on('error', fail);
+          });
+          resolve({ status: res.statusCode ?? 0, text });
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify({ stream: true, delayMs: 100 }));
     });
@@ -281,7 +427,12 @@ describe('every span leaves the process, whichever way the gateway ends and what
     let exit = withoutPlugin.get(key);
     if (exit === undefined) {
       const exitAfter = style.signals.length === 0 ? { GATEWAY_EXIT_AFTER: String(count) } : {};
-      const gateway = spawnGateway({ entry: 'gateway.cjs', preload: 'none', nodeArgs: [...(style.nodeArgs ?? [])], env: { UPSTREAM_URL: upstreamUrl(), ...style.env, ...exitAfter } });
+      const gateway = spawnGateway({
+        entry: 'gateway.cjs',
+        preload: 'none',
+        nodeArgs: [...(style.nodeArgs ?? [])],
+        env: { UPSTREAM_URL: upstreamUrl(), ...style.env, ...exitAfter },
+      });
       exit = drive(gateway, style, count);
       withoutPlugin.set(key, exit);
     }
@@ -295,13 +446,24 @@ describe('every span leaves the process, whichever way the gateway ends and what
   it.concurrent.each(cases)('%s, metrics exporter %s, %i interception(s)', async (name, metrics, count, style) => {
     const receiver = await startOtlpReceiver();
     try {
-      const prometheus = metrics === 'prometheus' ? { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()) } : {};
+      const prometheus =
+        metrics === 'prometheus'
+          ? { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()) }
+          : {};
       const exitAfter = style.signals.length === 0 ? { GATEWAY_EXIT_AFTER: String(count) } : {};
       const gateway = spawnGateway({
         entry: 'gateway.cjs',
         preload: '--require',
         nodeArgs: [...(style.nodeArgs ?? [])],
-        env: { ...otlpEnv(receiver.url), UPSTREAM_URL: upstreamUrl(), OTEL_METRICS_EXPORTER: metrics, OTEL_BSP_SCHEDULE_DELAY: '600000', ...prometheus, ...style.env, ...exitAfter },
+        env: {
+          ...otlpEnv(receiver.url),
+          UPSTREAM_URL: upstreamUrl(),
+          OTEL_METRICS_EXPORTER: metrics,
+          OTEL_BSP_SCHEDULE_DELAY: '600000',
+          ...prometheus,
+          ...style.env,
+          ...exitAfter,
+        },
       });
       const [exit, without] = await Promise.all([drive(gateway, style, count), exitWithoutPlugin(name, style, count)]);
       expect(without).toEqual(style.exit);
@@ -323,23 +485,32 @@ describe('every span leaves the process, whichever way the gateway ends and what
     }
   });
 
-  it.concurrent('with the collector unreachable, a gateway’s exit waits at most the flush bound in all, however many flushes are underway', async () => {
-    const gateway = spawnGateway({
-      entry: 'gateway.cjs',
-      preload: '--require',
-      env: { ...otlpEnv('http://127.0.0.1:9'), UPSTREAM_URL: upstreamUrl(), OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_SCHEDULE_DELAY: '600000', GATEWAY_SIGTERM: 'handle' },
-    });
-    const running = await gateway.started;
-    expect((await post(`${running.url}/v1/messages`, HEADERS)).status).toBe(200);
-    const stopping = performance.now();
-    // The first signal's flush, the exit's flush, and a third one started while the exit waits.
-    running.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    running.child.kill('SIGTERM');
-    expect(await gateway.exited).toEqual({ code: 3, signal: null });
-    const ms = performance.now() - stopping;
-    expect(ms).toBeGreaterThan(4_000);
-    expect(ms).toBeLessThan(8_000);
-    expect(gateway.output().stderr).toContain('took longer than 5000 ms');
-  });
+  it.concurrent(
+    'with the collector unreachable, a gateway’s exit waits at most the flush bound in all, however many flushes are underway',
+    async () => {
+      const gateway = spawnGateway({
+        entry: 'gateway.cjs',
+        preload: '--require',
+        env: {
+          ...otlpEnv('http://127.0.0.1:9'),
+          UPSTREAM_URL: upstreamUrl(),
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_BSP_SCHEDULE_DELAY: '600000',
+          GATEWAY_SIGTERM: 'handle',
+        },
+      });
+      const running = await gateway.started;
+      expect((await post(`${running.url}/v1/messages`, HEADERS)).status).toBe(200);
+      const stopping = performance.now();
+      // The first signal's flush, the exit's flush, and a third one started while the exit waits.
+      running.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      running.child.kill('SIGTERM');
+      expect(await gateway.exited).toEqual({ code: 3, signal: null });
+      const ms = performance.now() - stopping;
+      expect(ms).toBeGreaterThan(4_000);
+      expect(ms).toBeLessThan(8_000);
+      expect(gateway.output().stderr).toContain('took longer than 5000 ms');
+    },
+  );
 });

@@ -33,7 +33,10 @@ describe.each(variants)('a real gateway process: $entry with $preload', (variant
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    const gateway = spawnGateway({ ...variant, env: { ...otlpEnv(receiver.url), UPSTREAM_URL: `${upstream.url}/provider` } });
+    const gateway = spawnGateway({
+      ...variant,
+      env: { ...otlpEnv(receiver.url), UPSTREAM_URL: `${upstream.url}/provider` },
+    });
     const running = await gateway.started;
     instrumented = running.instrumented;
     await sendTraffic(running.url);
@@ -58,20 +61,29 @@ describe.each(variants)('a real gateway process: $entry with $preload', (variant
     expect(overridden).toHaveLength(EXPECTED.overrides);
     expect(overridden.map((s) => s.attributes['enduser.id']).sort()).toEqual([OWNER_A, OWNER_A, OWNER_B].sort());
     for (const span of overridden) {
-      expect(span.attributes).toMatchObject({ 'initiator.source': 'owner_header', 'initiator.credential_id': fingerprintToken(SERVICE_TOKEN), 'aibridge.client': 'Coder Agents' });
+      expect(span.attributes).toMatchObject({
+        'initiator.source': 'owner_header',
+        'initiator.credential_id': fingerprintToken(SERVICE_TOKEN),
+        'aibridge.client': 'Coder Agents',
+      });
       expect(span.events).toEqual([]);
     }
   });
 
   it('exports the rejections on their spans', () => {
     const rejected = interceptions.filter((s) => s.attributes['initiator.override.rejected_reason'] !== undefined);
-    expect(rejected.map((s) => s.attributes['initiator.override.rejected_reason']).sort()).toEqual(['client_not_allowed', 'invalid_format']);
+    expect(rejected.map((s) => s.attributes['initiator.override.rejected_reason']).sort()).toEqual([
+      'client_not_allowed',
+      'invalid_format',
+    ]);
     const claude = rejected.find((s) => s.attributes['aibridge.client'] === 'Claude Code');
     expect(claude?.attributes['enduser.id']).toBe(fingerprintToken(ALICE_TOKEN));
   });
 
   it('stamps enduser.id on the upstream call, a child of the interception', () => {
-    const pairs = interceptions.map((server) => [server, receiver.spans.find((s) => s.parentSpanId === server.spanId && s.kind === CLIENT)] as const);
+    const pairs = interceptions.map(
+      (server) => [server, receiver.spans.find((s) => s.parentSpanId === server.spanId && s.kind === CLIENT)] as const,
+    );
     expect(pairs).toHaveLength(EXPECTED.interceptions);
     for (const [server, child] of pairs) {
       expect(child?.attributes['enduser.id']).toBe(server.attributes['enduser.id']);
@@ -81,8 +93,18 @@ describe.each(variants)('a real gateway process: $entry with $preload', (variant
   it('exports the final metric values at shutdown', () => {
     expect(receiver.counter('aibridge.interceptions')).toBe(EXPECTED.interceptions);
     expect(receiver.counter('aibridge.interceptions', { 'initiator.override': true })).toBe(EXPECTED.overrides);
-    expect(receiver.counter('aibridge.initiator.override.rejections', { reason: 'client_not_allowed', 'aibridge.client': 'Claude Code' })).toBe(1);
-    expect(receiver.counter('aibridge.initiator.override.rejections', { reason: 'invalid_format', 'aibridge.client': 'Coder Agents' })).toBe(1);
+    expect(
+      receiver.counter('aibridge.initiator.override.rejections', {
+        reason: 'client_not_allowed',
+        'aibridge.client': 'Claude Code',
+      }),
+    ).toBe(1);
+    expect(
+      receiver.counter('aibridge.initiator.override.rejections', {
+        reason: 'invalid_format',
+        'aibridge.client': 'Coder Agents',
+      }),
+    ).toBe(1);
     expect(receiver.counter('aibridge.interception.duration')).toBe(EXPECTED.interceptions);
   });
 

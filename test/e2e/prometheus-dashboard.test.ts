@@ -20,17 +20,26 @@ interface Panel {
 }
 
 const available = prometheusAvailable();
-const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'dashboards/aibridge-initiators.json'), 'utf8')) as { panels: Panel[] };
-const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
+const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'dashboards/aibridge-initiators.json'), 'utf8')) as {
+  panels: Panel[];
+};
+const queries = dashboard.panels.flatMap((panel) =>
+  (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),
+);
 // What Grafana would put in: "All" for the variables, a rate window that holds a few 1 s scrapes.
-const substitute = (expr: string) => expr.replaceAll('$service', '.*').replaceAll('$client', '.*').replaceAll('$__rate_interval', '1m');
+const substitute = (expr: string) =>
+  expr.replaceAll('$service', '.*').replaceAll('$client', '.*').replaceAll('$__rate_interval', '1m');
 
 let prometheus: ChildProcess | undefined;
 let demo: ChildProcess | undefined;
 let prometheusUrl = '';
 let gatewayUrl = '';
 
-async function query(expr: string): Promise<{ status: string; data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] }; error?: string }> {
+async function query(expr: string): Promise<{
+  status: string;
+  data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+  error?: string;
+}> {
   const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
   return (await response.json()) as never;
 }
@@ -69,20 +78,37 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
         `  - { job_name: aibridge-demo-gateway, static_configs: [ { targets: ['127.0.0.1:${metricsPort}'] } ] }`,
       ].join('\n'),
     );
-    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${prometheusPort}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     output(prometheus);
     prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
     await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 'Prometheus to be ready');
 
     buildDemo();
-    demo = spawn(process.execPath, [DEMO_MAIN, '--port', '0', '--metrics-port', String(metricsPort)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, [DEMO_MAIN, '--port', '0', '--metrics-port', String(metricsPort)], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const demoOutput = output(demo);
     await waitFor(() => Promise.resolve(demoOutput().includes('New interceptions are printed')), 'the demo traffic');
     gatewayUrl = /Gateway: (http:\/\/\S+)/.exec(demoOutput())![1]!;
-    await waitFor(async () => (await scalar('sum(aibridge_interceptions_total)')) === CALLS.length, 'the first round in Prometheus');
+    await waitFor(
+      async () => (await scalar('sum(aibridge_interceptions_total)')) === CALLS.length,
+      'the first round in Prometheus',
+    );
     // A second round, so that every rate has an increase between two scrapes to see.
     for (const call of CALLS) registerSecret(await send(gatewayUrl, call));
-    await waitFor(async () => (await scalar('sum(aibridge_interceptions_total)')) === 2 * CALLS.length, 'the second round in Prometheus');
+    await waitFor(
+      async () => (await scalar('sum(aibridge_interceptions_total)')) === 2 * CALLS.length,
+      'the second round in Prometheus',
+    );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }, 120_000);
 
@@ -111,14 +137,24 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
   const shows: Record<string, Record<string, string[]>> = {
     'Interceptions by override': { initiator_override: ['false', 'true'] },
     'Interceptions by source': { initiator_source: ['credential', 'owner_header'] },
-    'Interceptions by client and provider': { aibridge_client: ['Claude Code', 'Codex', 'Coder Agents', 'Zed'], gen_ai_provider_name: ['anthropic', 'openai'] },
-    'Owner-header rejections by reason and client': { reason: ['client_not_allowed', 'credential_not_trusted', 'invalid_format'], aibridge_client: ['Claude Code', 'Coder Agents'] },
+    'Interceptions by client and provider': {
+      aibridge_client: ['Claude Code', 'Codex', 'Coder Agents', 'Zed'],
+      gen_ai_provider_name: ['anthropic', 'openai'],
+    },
+    'Owner-header rejections by reason and client': {
+      reason: ['client_not_allowed', 'credential_not_trusted', 'invalid_format'],
+      aibridge_client: ['Claude Code', 'Coder Agents'],
+    },
     'Resolver errors': { resolver: ['jwt'], reason: ['expired'] },
     'Interception duration p50 / p95': { initiator_override: ['false', 'true'] },
     'Tokens by initiator source': { initiator_source: ['credential', 'owner_header'] },
     'Tokens by type': { gen_ai_token_type: ['cache_creation', 'cache_read', 'input', 'output'] },
     'Tokens by client': { aibridge_client: ['Claude Code', 'Codex', 'Coder Agents'] },
-    'Tokens by model': { gen_ai_response_model: [...new Set(CALLS.map((call) => usageFor(call)?.model).filter((model) => model !== undefined))] },
+    'Tokens by model': {
+      gen_ai_response_model: [
+        ...new Set(CALLS.map((call) => usageFor(call)?.model).filter((model) => model !== undefined)),
+      ],
+    },
     'Usage unavailable by reason': { reason: ['missing'] },
   };
 
@@ -127,7 +163,10 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     expect(exprs.length).toBeGreaterThan(0);
     for (const expr of exprs) {
       const series = (await query(substitute(expr))).data.result.filter((s) => Number(s.value[1]) > 0);
-      for (const [label, values] of Object.entries(labels)) expect([...new Set(series.map((s) => s.metric[label]))].sort(), `${panel}: ${label}`).toEqual([...values].sort());
+      for (const [label, values] of Object.entries(labels))
+        expect([...new Set(series.map((s) => s.metric[label]))].sort(), `${panel}: ${label}`).toEqual(
+          [...values].sort(),
+        );
     }
   });
 
@@ -137,10 +176,20 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     expect(await scalar('sum(aibridge_interceptions_total)')).toBe(rounds * CALLS.length);
     expect(await scalar('sum(aibridge_interceptions_total{initiator_override="true"})')).toBe(rounds * 5);
     expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="invalid_format"})')).toBe(rounds * 2);
-    expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="client_not_allowed", aibridge_client="Claude Code"})')).toBe(rounds * 1);
-    expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="credential_not_trusted"})')).toBe(rounds * 1);
-    expect(await scalar('sum(aibridge_initiator_resolver_errors_total{resolver="jwt", reason="expired"})')).toBe(rounds * 1);
-    const share = await scalar(substitute(queries.find((q) => q.panel === 'Share attributed through the owner header')!.expr));
+    expect(
+      await scalar(
+        'sum(aibridge_initiator_override_rejections_total{reason="client_not_allowed", aibridge_client="Claude Code"})',
+      ),
+    ).toBe(rounds * 1);
+    expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="credential_not_trusted"})')).toBe(
+      rounds * 1,
+    );
+    expect(await scalar('sum(aibridge_initiator_resolver_errors_total{resolver="jwt", reason="expired"})')).toBe(
+      rounds * 1,
+    );
+    const share = await scalar(
+      substitute(queries.find((q) => q.panel === 'Share attributed through the owner header')!.expr),
+    );
     expect(share).toBeGreaterThan(0.2);
     expect(share).toBeLessThan(0.5);
   });
@@ -155,7 +204,8 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
       for (const [type, count] of Object.entries(tokenTypesOf(usage)) as [keyof typeof expected, number][]) {
         expected[type] += rounds * count;
         // The owner header applies to canonical UUIDv4 owners sent with the service account's key.
-        if (call.caller === SERVICE_ACCOUNT && call.owner !== undefined && UUID_V4.test(call.owner)) owner[type] += rounds * count;
+        if (call.caller === SERVICE_ACCOUNT && call.owner !== undefined && UUID_V4.test(call.owner))
+          owner[type] += rounds * count;
       }
     }
     for (const [type, count] of Object.entries(expected)) {
@@ -163,17 +213,25 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     }
     const ownerTotal = Object.values(owner).reduce((a, b) => a + b, 0);
     expect(await scalar('sum(aibridge_tokens_total{initiator_source="owner_header"})')).toBe(ownerTotal);
-    expect(await scalar('sum(aibridge_usage_unavailable_total{reason="missing"})')).toBe(rounds * CALLS.filter((call) => usageFor(call) === undefined).length);
+    expect(await scalar('sum(aibridge_usage_unavailable_total{reason="missing"})')).toBe(
+      rounds * CALLS.filter((call) => usageFor(call) === undefined).length,
+    );
     expect(await scalar('sum(aibridge_interceptions_active)')).toBe(0);
-    const share = await scalar(substitute(queries.find((q) => q.panel === 'Share of tokens through the owner header')!.expr));
+    const share = await scalar(
+      substitute(queries.find((q) => q.panel === 'Share of tokens through the owner header')!.expr),
+    );
     expect(share).toBeGreaterThan(0);
     expect(share).toBeLessThan(1);
   });
 
   it('fires the credential_not_trusted alert', async () => {
     await waitFor(async () => {
-      const alerts = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as { data: { alerts: { labels: { alertname: string }; state: string }[] } };
-      return alerts.data.alerts.some((a) => a.labels.alertname === 'AIBridgeCredentialNotTrusted' && a.state === 'firing');
+      const alerts = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as {
+        data: { alerts: { labels: { alertname: string }; state: string }[] };
+      };
+      return alerts.data.alerts.some(
+        (a) => a.labels.alertname === 'AIBridgeCredentialNotTrusted' && a.state === 'firing',
+      );
     }, 'the AIBridgeCredentialNotTrusted alert');
   });
 });

@@ -53,13 +53,28 @@ afterAll(async () => {
 describe('the Prometheus endpoint', () => {
   it('exposes the interceptions counter under its Prometheus name, split by override', () => {
     expect(sample(PROMETHEUS_METRIC_NAMES.interceptions, {})).toBe(EXPECTED.interceptions);
-    expect(sample(PROMETHEUS_METRIC_NAMES.interceptions, { initiator_override: 'true', initiator_source: 'owner_header', aibridge_client: 'Coder Agents' })).toBe(EXPECTED.overrides);
-    expect(sample(PROMETHEUS_METRIC_NAMES.interceptions, { http_response_status_code: '200' })).toBe(EXPECTED.interceptions);
+    expect(
+      sample(PROMETHEUS_METRIC_NAMES.interceptions, {
+        initiator_override: 'true',
+        initiator_source: 'owner_header',
+        aibridge_client: 'Coder Agents',
+      }),
+    ).toBe(EXPECTED.overrides);
+    expect(sample(PROMETHEUS_METRIC_NAMES.interceptions, { http_response_status_code: '200' })).toBe(
+      EXPECTED.interceptions,
+    );
   });
 
   it('exposes the rejections by reason and client', () => {
-    expect(sample(PROMETHEUS_METRIC_NAMES.overrideRejections, { reason: 'client_not_allowed', aibridge_client: 'Claude Code' })).toBe(1);
-    expect(sample(PROMETHEUS_METRIC_NAMES.overrideRejections, { reason: 'invalid_format', aibridge_client: 'Coder Agents' })).toBe(1);
+    expect(
+      sample(PROMETHEUS_METRIC_NAMES.overrideRejections, {
+        reason: 'client_not_allowed',
+        aibridge_client: 'Claude Code',
+      }),
+    ).toBe(1);
+    expect(
+      sample(PROMETHEUS_METRIC_NAMES.overrideRejections, { reason: 'invalid_format', aibridge_client: 'Coder Agents' }),
+    ).toBe(1);
   });
 
   it('exposes the duration histogram in seconds buckets', () => {
@@ -75,9 +90,14 @@ describe('the Prometheus endpoint', () => {
   });
 
   it('scrapes create no span and are not counted as traffic', () => {
-    const onMetricsPort = receiver.spans.filter((s) => s.attributes['server.port'] === metricsPort || String(s.attributes['url.path'] ?? '').startsWith('/metrics'));
+    const onMetricsPort = receiver.spans.filter(
+      (s) =>
+        s.attributes['server.port'] === metricsPort || String(s.attributes['url.path'] ?? '').startsWith('/metrics'),
+    );
     expect(onMetricsPort).toEqual([]);
     // The gateway's own traffic is there, so spans were exported at all.
-    expect(receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined)).toHaveLength(EXPECTED.interceptions);
+    expect(receiver.spans.filter((s) => s.attributes['initiator.override'] !== undefined)).toHaveLength(
+      EXPECTED.interceptions,
+    );
   });
 });

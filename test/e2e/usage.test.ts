@@ -15,10 +15,18 @@ import { FIXTURES, type Fixture } from '../usage/support';
 type Mode = 'plain' | 'gzip' | 'cut' | 'lying' | 'zstd';
 
 const SERVER = 2;
-const PATHS = { openai_chat_completions: '/chat/completions', openai_responses: '/responses', anthropic_messages: '/v1/messages' } as const;
+const PATHS = {
+  openai_chat_completions: '/chat/completions',
+  openai_responses: '/responses',
+  anthropic_messages: '/v1/messages',
+} as const;
 
 function fixtureFor(path: string, stream: boolean): Fixture {
-  const format = path.endsWith('/chat/completions') ? 'openai_chat_completions' : path.endsWith('/responses') ? 'openai_responses' : 'anthropic_messages';
+  const format = path.endsWith('/chat/completions')
+    ? 'openai_chat_completions'
+    : path.endsWith('/responses')
+      ? 'openai_responses'
+      : 'anthropic_messages';
   return FIXTURES.find((f) => f.format === format && f.expected.streaming === stream)!;
 }
 
@@ -44,7 +52,10 @@ function provider(req: IncomingMessage, res: ServerResponse): void {
     const fixture = fixtureFor(req.url ?? '', body.stream === true);
     const mode = body.mode ?? 'plain';
     if (mode === 'gzip' || mode === 'zstd') {
-      res.writeHead(200, { 'content-type': fixture.contentType, 'content-encoding': mode === 'gzip' ? 'gzip' : 'zstd' });
+      res.writeHead(200, {
+        'content-type': fixture.contentType,
+        'content-encoding': mode === 'gzip' ? 'gzip' : 'zstd',
+      });
       res.end(mode === 'gzip' ? gzipSync(fixture.bytes) : fixture.bytes);
       return;
     }
@@ -102,11 +113,21 @@ afterAll(async () => {
 const headers = { 'user-agent': CODER_AGENTS_UA, 'x-coder-owner-id': OWNER_A };
 
 /** One call through the gateway with the official client of its format; resolves once fully consumed. */
-async function callWithClient(baseUrl: string, format: Fixture['format'], stream: boolean, mode: Mode = 'plain'): Promise<void> {
+async function callWithClient(
+  baseUrl: string,
+  format: Fixture['format'],
+  stream: boolean,
+  mode: Mode = 'plain',
+): Promise<void> {
   const extra = { mode } as Record<string, unknown>;
   if (format === 'anthropic_messages') {
     const client = new Anthropic({ apiKey: SERVICE_TOKEN, baseURL: baseUrl, defaultHeaders: headers, maxRetries: 0 });
-    const params = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'hi' }], ...extra };
+    const params = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user' as const, content: 'hi' }],
+      ...extra,
+    };
     if (stream) for await (const _ of await client.messages.create({ ...params, stream: true })) void _;
     else await client.messages.create(params);
     return;
@@ -114,7 +135,13 @@ async function callWithClient(baseUrl: string, format: Fixture['format'], stream
   const client = new OpenAI({ apiKey: SERVICE_TOKEN, baseURL: baseUrl, defaultHeaders: headers, maxRetries: 0 });
   if (format === 'openai_chat_completions') {
     const params = { model: 'gpt-5-mini', messages: [{ role: 'user' as const, content: 'hi' }], ...extra };
-    if (stream) for await (const _ of await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } })) void _;
+    if (stream)
+      for await (const _ of await client.chat.completions.create({
+        ...params,
+        stream: true,
+        stream_options: { include_usage: true },
+      }))
+        void _;
     else await client.chat.completions.create(params);
     return;
   }
@@ -126,21 +153,30 @@ async function callWithClient(baseUrl: string, format: Fixture['format'], stream
 /** The raw bytes a client receives for one call, undecoded. */
 function rawCall(baseUrl: string, path: string, body: object): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${baseUrl}${path}`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve(Buffer.concat(chunks)));
-      res.on('error', () => resolve(Buffer.concat(chunks)));
-    });
+    const req = http.request(
+      `${baseUrl}${path}`,
+      {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', () => resolve(Buffer.concat(chunks)));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
 }
 
-const interceptions = (): ReceivedSpan[] => receiver.spans.filter((s) => s.kind === SERVER && s.attributes['initiator.override'] !== undefined);
+const interceptions = (): ReceivedSpan[] =>
+  receiver.spans.filter((s) => s.kind === SERVER && s.attributes['initiator.override'] !== undefined);
 
 async function nextInterception(before: number): Promise<ReceivedSpan> {
-  for (let i = 0; i < 200 && interceptions().length <= before; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  for (let i = 0; i < 200 && interceptions().length <= before; i++)
+    await new Promise((resolve) => setTimeout(resolve, 25));
   const span = interceptions()[before];
   if (span === undefined) throw new Error('no interception span arrived');
   return span;
@@ -151,21 +187,25 @@ const gatewayPath = (format: Fixture['format']) => (format === 'anthropic_messag
 describe('usage read by a real preloaded gateway from a provider that sends byte by byte', () => {
   const seen: ReceivedSpan[] = [];
 
-  it.each(FIXTURES.map((f) => [f.name, f] as const))('%s through the official client: the span carries what the provider sent', async (_, f) => {
-    const before = interceptions().length;
-    await callWithClient(`${plugin.process.url}${gatewayPath(f.format)}`, f.format, f.expected.streaming);
-    const span = await nextInterception(before);
-    seen.push(span);
-    const usage = f.expected.usage!;
-    expect(span.attributes).toMatchObject({
-      'gen_ai.response.model': f.expected.model,
-      'gen_ai.usage.input_tokens': usage.inputTokens,
-      'gen_ai.usage.output_tokens': usage.outputTokens,
-      'aibridge.streaming': f.expected.streaming,
-      'enduser.id': OWNER_A,
-    });
-    expect(span.attributes['aibridge.usage.unavailable']).toBeUndefined();
-  }, 30_000);
+  it.each(FIXTURES.map((f) => [f.name, f] as const))(
+    '%s through the official client: the span carries what the provider sent',
+    async (_, f) => {
+      const before = interceptions().length;
+      await callWithClient(`${plugin.process.url}${gatewayPath(f.format)}`, f.format, f.expected.streaming);
+      const span = await nextInterception(before);
+      seen.push(span);
+      const usage = f.expected.usage!;
+      expect(span.attributes).toMatchObject({
+        'gen_ai.response.model': f.expected.model,
+        'gen_ai.usage.input_tokens': usage.inputTokens,
+        'gen_ai.usage.output_tokens': usage.outputTokens,
+        'aibridge.streaming': f.expected.streaming,
+        'enduser.id': OWNER_A,
+      });
+      expect(span.attributes['aibridge.usage.unavailable']).toBeUndefined();
+    },
+    30_000,
+  );
 
   it('a gzip body is read as the plain one', async () => {
     const f = FIXTURES.find((x) => x.name === 'responses.json')!;
@@ -173,7 +213,10 @@ describe('usage read by a real preloaded gateway from a provider that sends byte
     await callWithClient(`${plugin.process.url}/v1`, f.format, false, 'gzip');
     const span = await nextInterception(before);
     seen.push(span);
-    expect(span.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': f.expected.usage!.inputTokens, 'gen_ai.usage.output_tokens': f.expected.usage!.outputTokens });
+    expect(span.attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': f.expected.usage!.inputTokens,
+      'gen_ai.usage.output_tokens': f.expected.usage!.outputTokens,
+    });
   });
 
   it.each([
@@ -197,12 +240,18 @@ describe('usage read by a real preloaded gateway from a provider that sends byte
     const input = sum('gen_ai.usage.input_tokens');
     const cacheRead = sum('gen_ai.usage.cache_read.input_tokens');
     const cacheCreation = sum('gen_ai.usage.cache_creation.input_tokens');
-    expect(receiver.counter('aibridge.tokens', { 'gen_ai.token.type': 'input' })).toBe(input - cacheRead - cacheCreation);
+    expect(receiver.counter('aibridge.tokens', { 'gen_ai.token.type': 'input' })).toBe(
+      input - cacheRead - cacheCreation,
+    );
     expect(receiver.counter('aibridge.tokens', { 'gen_ai.token.type': 'cache_read' })).toBe(cacheRead);
     expect(receiver.counter('aibridge.tokens', { 'gen_ai.token.type': 'cache_creation' })).toBe(cacheCreation);
-    expect(receiver.counter('aibridge.tokens', { 'gen_ai.token.type': 'output' })).toBe(sum('gen_ai.usage.output_tokens'));
+    expect(receiver.counter('aibridge.tokens', { 'gen_ai.token.type': 'output' })).toBe(
+      sum('gen_ai.usage.output_tokens'),
+    );
     for (const reason of ['truncated', 'malformed', 'encoded']) {
-      expect(receiver.counter('aibridge.usage.unavailable', { reason })).toBe(seen.filter((s) => s.attributes['aibridge.usage.unavailable'] === reason).length);
+      expect(receiver.counter('aibridge.usage.unavailable', { reason })).toBe(
+        seen.filter((s) => s.attributes['aibridge.usage.unavailable'] === reason).length,
+      );
     }
     plugin = await start('--require');
   }, 30_000);
@@ -210,11 +259,17 @@ describe('usage read by a real preloaded gateway from a provider that sends byte
 
 describe('what the client receives', () => {
   it.each([
-    ...FIXTURES.map((f) => [f.name, `${gatewayPath(f.format)}${PATHS[f.format]}`, { model: 'm', stream: f.expected.streaming }] as const),
+    ...FIXTURES.map(
+      (f) =>
+        [f.name, `${gatewayPath(f.format)}${PATHS[f.format]}`, { model: 'm', stream: f.expected.streaming }] as const,
+    ),
     ['gzip', '/v1/responses', { model: 'm', mode: 'gzip' }] as const,
     ['zstd', '/v1/chat/completions', { model: 'm', mode: 'zstd' }] as const,
   ])('%s: the same bytes with the plugin as without', async (_, path, body) => {
-    const [withPlugin, without] = await Promise.all([rawCall(plugin.process.url, path, body), rawCall(bare.process.url, path, body)]);
+    const [withPlugin, without] = await Promise.all([
+      rawCall(plugin.process.url, path, body),
+      rawCall(bare.process.url, path, body),
+    ]);
     expect(without.length).toBeGreaterThan(0);
     expect(withPlugin.equals(without)).toBe(true);
   });

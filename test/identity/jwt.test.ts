@@ -26,7 +26,10 @@ let harness: TestHarness;
 const gateway = gatewayUnderTest({ shutdown: () => harness.shutdown() });
 beforeAll(async () => {
   jwks = await startJwks();
-  harness = createTestHarness({ jwt: { jwksUrl: jwks.jwksUrl, issuer: ISSUER, audience: AUDIENCE } }, { sampler: recordStarts });
+  harness = createTestHarness(
+    { jwt: { jwksUrl: jwks.jwksUrl, issuer: ISSUER, audience: AUDIENCE } },
+    { sampler: recordStarts },
+  );
 });
 afterEach(() => {
   harness.reset();
@@ -37,7 +40,10 @@ afterAll(async () => {
 });
 
 async function interceptionWith(token: string, header: 'authorization' | 'x-api-key' = 'authorization') {
-  await post(`${gateway.url}/v1/messages`, { 'user-agent': 'claude-cli/1.0', [header]: header === 'authorization' ? `Bearer ${token}` : token });
+  await post(`${gateway.url}/v1/messages`, {
+    'user-agent': 'claude-cli/1.0',
+    [header]: header === 'authorization' ? `Bearer ${token}` : token,
+  });
   // A first verification ends the span after the response.
   await harness.settled();
   const spans = harness.interceptionSpans();
@@ -48,13 +54,21 @@ async function interceptionWith(token: string, header: 'authorization' | 'x-api-
 describe('JWT bearer tokens, verified against a JWKS endpoint', () => {
   it('a valid token is attributed to its sub claim', async () => {
     const span = await interceptionWith(await jwks.sign({ sub: 'alice@example.com' }));
-    expect(span.attributes).toMatchObject({ 'enduser.id': 'alice@example.com', 'initiator.credential_id': 'alice@example.com', 'initiator.source': 'credential' });
+    expect(span.attributes).toMatchObject({
+      'enduser.id': 'alice@example.com',
+      'initiator.credential_id': 'alice@example.com',
+      'initiator.source': 'credential',
+    });
     expect(span.attributes['initiator.credential.error']).toBeUndefined();
   });
 
   it.each([
     ['expired', () => jwks.sign({ sub: 'alice' }, { expiresAt: Math.floor(Date.now() / 1000) - 60 }), 'jwt_expired'],
-    ['from another issuer', () => jwks.sign({ sub: 'alice' }, { issuer: 'https://evil.example' }), 'jwt_invalid_claims'],
+    [
+      'from another issuer',
+      () => jwks.sign({ sub: 'alice' }, { issuer: 'https://evil.example' }),
+      'jwt_invalid_claims',
+    ],
     ['for another audience', () => jwks.sign({ sub: 'alice' }, { audience: 'someone-else' }), 'jwt_invalid_claims'],
     ['signed with an unknown key id', () => jwks.sign({ sub: 'alice' }, { kid: 'rotated-away' }), 'jwt_unknown_key'],
     ['signed with a key the endpoint does not serve', () => jwks.forge({ sub: 'alice' }), 'jwt_invalid_signature'],
@@ -69,7 +83,10 @@ describe('JWT bearer tokens, verified against a JWKS endpoint', () => {
 
   it('leaves tokens that are not JWTs, and JWTs sent as X-Api-Key, to the fingerprint without an error', async () => {
     const jwt = await jwks.sign({ sub: 'alice' });
-    for (const [token, header] of [[registerSecret('sk-plain-api-key-0001'), 'authorization'], [jwt, 'x-api-key']] as const) {
+    for (const [token, header] of [
+      [registerSecret('sk-plain-api-key-0001'), 'authorization'],
+      [jwt, 'x-api-key'],
+    ] as const) {
       harness.reset();
       const span = await interceptionWith(token, header);
       expect(span.attributes['enduser.id']).toBe(fingerprintToken(token));
@@ -101,7 +118,10 @@ describe('JWT bearer tokens, verified against a JWKS endpoint', () => {
   it('never exports the token', async () => {
     const token = await jwks.sign({ sub: 'frank' });
     await interceptionWith(token);
-    const exported = JSON.stringify([harness.finishedSpans().map((s) => [s.attributes, s.events]), await harness.metricPoints()]);
+    const exported = JSON.stringify([
+      harness.finishedSpans().map((s) => [s.attributes, s.events]),
+      await harness.metricPoints(),
+    ]);
     expect(exported).not.toContain(token);
     expect(exported).not.toContain(token.split('.')[2]);
   });
@@ -115,15 +135,22 @@ describe('other JWT key sources', () => {
     const keyFile = join(dir, 'public.pem');
     writeFileSync(keyFile, publicKey.export({ type: 'spki', format: 'pem' }));
     const policy = createPolicy({ jwt: { publicKeyFile: keyFile, claim: 'email' } });
-    const token = await new SignJWT({ email: 'gina@example.com' }).setProtectedHeader({ alg: 'ES256' }).setExpirationTime('1h').sign(privateKey);
+    const token = await new SignJWT({ email: 'gina@example.com' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setExpirationTime('1h')
+      .sign(privateKey);
     expect((await resolveInitiator({ authorization: `Bearer ${token}` }, policy)).initiator).toBe('gina@example.com');
   });
 
   it('a shared secret', async () => {
     const secret = registerSecret('a-shared-secret-of-at-least-32-characters!');
     const policy = createPolicy({ jwt: { secret } });
-    const good = await new SignJWT({ sub: 'hank' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
-    const bad = await new SignJWT({ sub: 'hank' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(`${secret}-not`));
+    const good = await new SignJWT({ sub: 'hank' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(secret));
+    const bad = await new SignJWT({ sub: 'hank' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(`${secret}-not`));
     expect((await resolveInitiator({ authorization: `Bearer ${good}` }, policy)).initiator).toBe('hank');
     const refused = await resolveInitiator({ authorization: `Bearer ${bad}` }, policy);
     expect(refused.initiator).toBe(fingerprintToken(bad));
@@ -145,13 +172,24 @@ describe('an unreachable JWKS endpoint', () => {
 
 describe('JWT identities and delegation', () => {
   it('a verified JWT whose subject is a trusted initiator may delegate; a forged one claiming it may not', async () => {
-    const policy = createPolicy({ jwt: { jwksUrl: jwks.jwksUrl, issuer: ISSUER, audience: AUDIENCE }, trustedInitiators: ['svc-coder-agents'] });
-    const headers = (token: string) => ({ 'user-agent': 'coder-agents/2.24.1', authorization: `Bearer ${token}`, 'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301' });
+    const policy = createPolicy({
+      jwt: { jwksUrl: jwks.jwksUrl, issuer: ISSUER, audience: AUDIENCE },
+      trustedInitiators: ['svc-coder-agents'],
+    });
+    const headers = (token: string) => ({
+      'user-agent': 'coder-agents/2.24.1',
+      authorization: `Bearer ${token}`,
+      'x-coder-owner-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+    });
     const genuine = await resolveInitiator(headers(await jwks.sign({ sub: 'svc-coder-agents' })), policy);
     expect(genuine).toMatchObject({ override: true, credentialInitiator: 'svc-coder-agents' });
     const forged = await jwks.forge({ sub: 'svc-coder-agents' });
     const refused = await resolveInitiator(headers(forged), policy);
-    expect(refused).toMatchObject({ override: false, credentialInitiator: fingerprintToken(forged), rejection: { reason: 'credential_not_trusted' } });
+    expect(refused).toMatchObject({
+      override: false,
+      credentialInitiator: fingerprintToken(forged),
+      rejection: { reason: 'credential_not_trusted' },
+    });
     expect(refused.resolverErrors).toEqual([{ resolver: 'jwt', reason: 'invalid_signature' }]);
   });
 
@@ -162,7 +200,9 @@ describe('JWT identities and delegation', () => {
     writeFileSync(keyFile, pem);
     const policy = createPolicy({ jwt: { publicKeyFile: keyFile } });
     const genuine = await new SignJWT({ sub: 'jo' }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
-    const confused = await new SignJWT({ sub: 'mallory' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(pem));
+    const confused = await new SignJWT({ sub: 'mallory' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(pem));
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"mallory"}').toString('base64url')}.`;
     expect((await resolveInitiator({ authorization: `Bearer ${genuine}` }, policy)).initiator).toBe('jo');
     for (const token of [confused, unsigned]) {

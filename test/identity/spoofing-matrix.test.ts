@@ -38,8 +38,14 @@ function expected(client: Client, credential: Credential, owner: Owner): Expecte
     'invalid JWT': fingerprintToken(forgedJwt),
   }[credential];
   const credentialError = credential === 'invalid JWT' ? 'jwt_invalid_signature' : undefined;
-  const rejected = (rejection: RejectionReason): Expected => ({ initiator: credentialInitiator, override: false, rejection, credentialError });
-  if (owner === 'absent') return { initiator: credentialInitiator, override: false, rejection: undefined, credentialError };
+  const rejected = (rejection: RejectionReason): Expected => ({
+    initiator: credentialInitiator,
+    override: false,
+    rejection,
+    credentialError,
+  });
+  if (owner === 'absent')
+    return { initiator: credentialInitiator, override: false, rejection: undefined, credentialError };
   if (client === 'other') return rejected('client_not_allowed');
   if (owner === 'invalid') return rejected('invalid_format');
   if (credential !== 'trusted delegator') return rejected('credential_not_trusted');
@@ -70,7 +76,13 @@ beforeAll(async () => {
   upstream = await startUpstream();
   gateway = await startGateway(`${upstream.url}/provider`);
   for (const [index, { client, credential, owner }] of cases.entries()) {
-    const token = { 'trusted delegator': SERVICE_TOKEN, 'ordinary user': ALICE_TOKEN, unknown: UNKNOWN_TOKEN, none: undefined, 'invalid JWT': forgedJwt }[credential];
+    const token = {
+      'trusted delegator': SERVICE_TOKEN,
+      'ordinary user': ALICE_TOKEN,
+      unknown: UNKNOWN_TOKEN,
+      none: undefined,
+      'invalid JWT': forgedJwt,
+    }[credential];
     await postRaw(`${gateway.url}/v1/messages`, {
       'x-case': String(index),
       'user-agent': CLIENTS[client].userAgent,
@@ -97,7 +109,9 @@ describe('spoofing matrix: client x credential x owner header', () => {
   it.each(cases.map((c, index) => [index, c.client, c.credential, c.owner] as const))(
     'case %i: %s, %s credential, %s owner header',
     (index, client, credential, owner) => {
-      const span = harness.interceptionSpans().find((s) => String(s.attributes['http.request.header.x-case']) === String(index));
+      const span = harness
+        .interceptionSpans()
+        .find((s) => String(s.attributes['http.request.header.x-case']) === String(index));
       const want = expected(client, credential, owner);
       expect(span?.attributes['enduser.id']).toBe(want.initiator);
       expect(span?.attributes['initiator.override']).toBe(want.override);
@@ -114,17 +128,28 @@ describe('spoofing matrix: client x credential x owner header', () => {
       if (reason !== undefined) tally.set(reason, (tally.get(reason) ?? 0) + 1);
     }
     expect(tally.get('credential_not_trusted')).toBe(8);
-    for (const [reason, count] of tally) expect(await harness.counterValue('aibridge.initiator.override.rejections', { reason })).toBe(count);
-    expect(await harness.counterValue('aibridge.initiator.override.rejections')).toBe([...tally.values()].reduce((a, b) => a + b, 0));
+    for (const [reason, count] of tally)
+      expect(await harness.counterValue('aibridge.initiator.override.rejections', { reason })).toBe(count);
+    expect(await harness.counterValue('aibridge.initiator.override.rejections')).toBe(
+      [...tally.values()].reduce((a, b) => a + b, 0),
+    );
   });
 
   it('counts the overrides and the invalid JWTs', async () => {
     expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': true })).toBe(2);
-    expect(await harness.counterValue('aibridge.initiator.resolver.errors', { resolver: 'jwt', reason: 'invalid_signature' })).toBe(9);
+    expect(
+      await harness.counterValue('aibridge.initiator.resolver.errors', {
+        resolver: 'jwt',
+        reason: 'invalid_signature',
+      }),
+    ).toBe(9);
   });
 
   it('exports no token, in any span or metric', async () => {
-    const exported = JSON.stringify([harness.finishedSpans().map((s) => [s.attributes, s.events]), await harness.metricPoints()]);
+    const exported = JSON.stringify([
+      harness.finishedSpans().map((s) => [s.attributes, s.events]),
+      await harness.metricPoints(),
+    ]);
     for (const token of [SERVICE_TOKEN, ALICE_TOKEN, UNKNOWN_TOKEN, forgedJwt]) expect(exported).not.toContain(token);
   });
 });

@@ -30,11 +30,18 @@ const directory = new Map(calls.filter((c) => c.inDirectory).map((c) => [c.token
 
 // A directory lookup that answers after a random delay, so resolutions finish out of order.
 const harness = createTestHarness({
-  credentialResolvers: [({ credential }) => (directory.has(credential.token) ? new Promise((resolve) => setTimeout(() => resolve(directory.get(credential.token)), Math.random() * 40)) : undefined)],
+  credentialResolvers: [
+    ({ credential }) =>
+      directory.has(credential.token)
+        ? new Promise((resolve) => setTimeout(() => resolve(directory.get(credential.token)), Math.random() * 40))
+        : undefined,
+  ],
   http: { headersToSpanAttributes: { server: { requestHeaders: ['x-case'] } } },
 });
 const seenInHandler = new Map<string, Resolution | undefined>();
-const gateway = gatewayUnderTest(harness, (req) => seenInHandler.set(String(req.headers['x-case']), currentInitiator()));
+const gateway = gatewayUnderTest(harness, (req) =>
+  seenInHandler.set(String(req.headers['x-case']), currentInitiator()),
+);
 
 const credentialOf = (call: Call) => (call.inDirectory ? `user-${call.index}` : fingerprintToken(call.token));
 
@@ -71,14 +78,18 @@ describe(`${COUNT} concurrent interceptions, slow streams among fast calls`, () 
     for (const call of calls) {
       const span = byCase.get(String(call.index));
       const expectedInitiator = call.owner ?? credentialOf(call);
-      if (span?.attributes['enduser.id'] !== expectedInitiator) wrong.push(`#${call.index} enduser.id ${String(span?.attributes['enduser.id'])}`);
-      if (span?.attributes['initiator.credential_id'] !== credentialOf(call)) wrong.push(`#${call.index} credential_id`);
+      if (span?.attributes['enduser.id'] !== expectedInitiator)
+        wrong.push(`#${call.index} enduser.id ${String(span?.attributes['enduser.id'])}`);
+      if (span?.attributes['initiator.credential_id'] !== credentialOf(call))
+        wrong.push(`#${call.index} credential_id`);
       if (span?.attributes['initiator.override'] !== (call.owner !== undefined)) wrong.push(`#${call.index} override`);
       const child = childOf.get(span?.spanContext().spanId);
-      if (child?.attributes['enduser.id'] !== expectedInitiator) wrong.push(`#${call.index} upstream span enduser.id ${String(child?.attributes['enduser.id'])}`);
+      if (child?.attributes['enduser.id'] !== expectedInitiator)
+        wrong.push(`#${call.index} upstream span enduser.id ${String(child?.attributes['enduser.id'])}`);
       const seen = seenInHandler.get(String(call.index));
       // currentInitiator() is known in the handler unless the directory was still answering.
-      if (seen !== undefined && seen.initiator !== expectedInitiator) wrong.push(`#${call.index} currentInitiator ${String(seen.initiator)}`);
+      if (seen !== undefined && seen.initiator !== expectedInitiator)
+        wrong.push(`#${call.index} currentInitiator ${String(seen.initiator)}`);
       if (seen === undefined && !call.inDirectory) wrong.push(`#${call.index} currentInitiator missing`);
     }
     expect(wrong).toEqual([]);
@@ -86,8 +97,15 @@ describe(`${COUNT} concurrent interceptions, slow streams among fast calls`, () 
     const overrides = calls.filter((c) => c.owner !== undefined);
     expect(await harness.counterValue('aibridge.interceptions')).toBe(COUNT);
     expect(await harness.counterValue('aibridge.interceptions', { 'initiator.override': true })).toBe(overrides.length);
-    expect(await harness.counterValue('aibridge.interceptions', { 'gen_ai.provider.name': 'anthropic', 'initiator.override': true })).toBe(overrides.filter((c) => c.path === '/v1/messages').length);
+    expect(
+      await harness.counterValue('aibridge.interceptions', {
+        'gen_ai.provider.name': 'anthropic',
+        'initiator.override': true,
+      }),
+    ).toBe(overrides.filter((c) => c.path === '/v1/messages').length);
     const durations = await harness.metricPoints('aibridge.interception.duration');
-    expect(durations.reduce((sum, point) => sum + (typeof point.value === 'number' ? 0 : point.value.count), 0)).toBe(COUNT);
+    expect(durations.reduce((sum, point) => sum + (typeof point.value === 'number' ? 0 : point.value.count), 0)).toBe(
+      COUNT,
+    );
   }, 60_000);
 });

@@ -39,7 +39,11 @@ afterAll(() => {
   diag.disable();
 });
 
-const headers = { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A };
+const headers = {
+  'user-agent': CODER_AGENTS_UA,
+  authorization: `Bearer ${SERVICE_TOKEN}`,
+  'x-coder-owner-id': OWNER_A,
+};
 
 describe('faults never reach the gateway', () => {
   it('throwing user hooks are reported through diag and the interception is still attributed', async () => {
@@ -51,7 +55,9 @@ describe('faults never reach the gateway', () => {
   });
 
   it('a meter that cannot even create the instruments is reported, and nothing else changes', async () => {
-    harness.instrumentation.setMeterProvider({ getMeter: (name: string) => (name === 'aibridge-initiator-otel' ? {} : createNoopMeter()) } as unknown as MeterProvider);
+    harness.instrumentation.setMeterProvider({
+      getMeter: (name: string) => (name === 'aibridge-initiator-otel' ? {} : createNoopMeter()),
+    } as unknown as MeterProvider);
     const response = await post(`${gateway.url}/v1/messages`, headers);
     expect(response.status).toBe(200);
     expect(harness.interceptionSpans()).toHaveLength(1);
@@ -81,7 +87,9 @@ describe('faults never reach the gateway', () => {
     expect(response.status).toBe(200);
     expect(response.text).toContain('resp-1');
     expect(harness.interceptionSpans()).toHaveLength(1);
-    expect(errors.some((e) => e.includes('recording interception metrics') && e.includes('histogram exploded'))).toBe(true);
+    expect(errors.some((e) => e.includes('recording interception metrics') && e.includes('histogram exploded'))).toBe(
+      true,
+    );
   });
 
   it('a throwing credential resolver is recorded on the span and counted, without its message; the fingerprint stands', async () => {
@@ -89,8 +97,14 @@ describe('faults never reach the gateway', () => {
     const span = harness.interceptionSpans()[0];
     expect(span?.attributes['enduser.id']).toMatch(/^key-[0-9a-f]{16}$/);
     expect(span?.attributes['initiator.credential.error']).toBe('custom_error');
-    expect(await harness.counterValue('aibridge.initiator.resolver.errors', { resolver: 'custom', reason: 'error' })).toBe(1);
-    const everything = JSON.stringify([harness.finishedSpans().map((s) => [s.attributes, s.events]), await harness.metricPoints(), errors]);
+    expect(
+      await harness.counterValue('aibridge.initiator.resolver.errors', { resolver: 'custom', reason: 'error' }),
+    ).toBe(1);
+    const everything = JSON.stringify([
+      harness.finishedSpans().map((s) => [s.attributes, s.events]),
+      await harness.metricPoints(),
+      errors,
+    ]);
     expect(everything).not.toContain(SERVICE_TOKEN);
     expect(everything).not.toContain(encodeURIComponent(SERVICE_TOKEN));
   });

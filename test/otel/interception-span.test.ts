@@ -44,7 +44,11 @@ describe('interception server span', () => {
   it('records no event for an applied owner header: its attributes already say it', async () => {
     await post(`${gateway.url}/v1/messages`, coderAgents(OWNER_A));
     const span = onlyInterceptionSpan();
-    expect(span.attributes).toMatchObject({ 'enduser.id': OWNER_A, 'initiator.credential_id': fingerprintToken(SERVICE_TOKEN), 'initiator.override': true });
+    expect(span.attributes).toMatchObject({
+      'enduser.id': OWNER_A,
+      'initiator.credential_id': fingerprintToken(SERVICE_TOKEN),
+      'initiator.override': true,
+    });
     expect(span.events).toEqual([]);
   });
 
@@ -61,7 +65,11 @@ describe('interception server span', () => {
   });
 
   it('another client sending the header keeps its credential initiator, rejected client_not_allowed', async () => {
-    await post(`${gateway.url}/v1/chat/completions`, { 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${ALICE_TOKEN}`, 'x-coder-owner-id': OWNER_A });
+    await post(`${gateway.url}/v1/chat/completions`, {
+      'user-agent': CLAUDE_CODE_UA,
+      authorization: `Bearer ${ALICE_TOKEN}`,
+      'x-coder-owner-id': OWNER_A,
+    });
     const span = onlyInterceptionSpan();
     expect(span.attributes).toMatchObject({
       'enduser.id': fingerprintToken(ALICE_TOKEN),
@@ -101,7 +109,11 @@ describe('interception server span', () => {
     const servers = harness.finishedSpans().filter((s) => s.kind === SpanKind.SERVER);
     expect(servers.length).toBeGreaterThanOrEqual(2);
     for (const span of servers) {
-      expect(Object.keys(span.attributes).filter((k) => k.startsWith('initiator.') || k.startsWith('aibridge.') || k === 'enduser.id')).toEqual([]);
+      expect(
+        Object.keys(span.attributes).filter(
+          (k) => k.startsWith('initiator.') || k.startsWith('aibridge.') || k === 'enduser.id',
+        ),
+      ).toEqual([]);
     }
     expect(harness.interceptionSpans()).toEqual([]);
   });

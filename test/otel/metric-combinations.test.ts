@@ -31,7 +31,10 @@ const interception: fc.Arbitrary<Interception> = fc.record({
   client: fc.constantFrom(...KNOWN_CLIENTS),
   provider: fc.constantFrom<Provider>('openai', 'anthropic'),
   // Mostly the codes Node sends, and some a handler may set on a response it destroys.
-  statusCode: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(200, 201, 400, 429, 500, 999) }, { weight: 1, arbitrary: fc.integer({ min: -5, max: 5_000 }) }),
+  statusCode: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(200, 201, 400, 429, 500, 999) },
+    { weight: 1, arbitrary: fc.integer({ min: -5, max: 5_000 }) },
+  ),
   reason: fc.option(fc.constantFrom(...REJECTION_REASONS), { nil: undefined }),
 });
 
@@ -79,7 +82,8 @@ function expected(recorded: readonly Interception[]): Map<string, number> {
       'gen_ai.provider.name': i.provider,
       'http.response.status_code': i.statusCode,
     });
-    if (i.reason !== undefined) add('aibridge.initiator.override.rejections', { reason: i.reason, 'aibridge.client': i.client });
+    if (i.reason !== undefined)
+      add('aibridge.initiator.override.rejections', { reason: i.reason, 'aibridge.client': i.client });
   }
   return series;
 }
@@ -95,7 +99,13 @@ describe('metric combinations', () => {
   });
 
   it('keeps a status code outside three digits apart from the code it would alias', async () => {
-    const base = { override: true, source: 'owner_header', client: 'Coder Agents', provider: 'openai', reason: undefined } as const;
+    const base = {
+      override: true,
+      source: 'owner_header',
+      client: 'Coder Agents',
+      provider: 'openai',
+      reason: undefined,
+    } as const;
     // Keyed as three digits, 1200 without the override would land on 200 with it.
     const recorded = [
       { ...base, override: false, statusCode: 1200 },

@@ -11,7 +11,11 @@ const gateway = gatewayUnderTest(harness);
 
 afterEach(() => harness.reset());
 
-const agents = (owner: string, token = SERVICE_TOKEN) => ({ 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${token}`, 'x-coder-owner-id': owner });
+const agents = (owner: string, token = SERVICE_TOKEN) => ({
+  'user-agent': CODER_AGENTS_UA,
+  authorization: `Bearer ${token}`,
+  'x-coder-owner-id': owner,
+});
 
 describe('aibridge.interceptions', () => {
   it('counts each interception once the response is done, with its status code', async () => {
@@ -49,8 +53,18 @@ describe('aibridge.interceptions', () => {
   it('separates credential-attributed and unattributed interceptions', async () => {
     await post(`${gateway.url}/v1/messages`, { 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${ALICE_TOKEN}` });
     await post(`${gateway.url}/v1/messages`, { 'user-agent': 'curl/8.5.0' });
-    expect(await harness.counterValue('aibridge.interceptions', { 'initiator.source': 'credential', 'aibridge.client': 'Claude Code' })).toBe(1);
-    expect(await harness.counterValue('aibridge.interceptions', { 'initiator.source': 'none', 'aibridge.client': 'Unknown' })).toBe(1);
+    expect(
+      await harness.counterValue('aibridge.interceptions', {
+        'initiator.source': 'credential',
+        'aibridge.client': 'Claude Code',
+      }),
+    ).toBe(1);
+    expect(
+      await harness.counterValue('aibridge.interceptions', {
+        'initiator.source': 'none',
+        'aibridge.client': 'Unknown',
+      }),
+    ).toBe(1);
   });
 
   it('does not count non-interception requests', async () => {
@@ -72,14 +86,24 @@ describe('aibridge.initiator.override.rejections', () => {
     await postRaw(`${gateway.url}/v1/messages`, headers);
     const points = (await harness.metricPoints('aibridge.initiator.override.rejections')).filter((p) => p.value !== 0);
     expect(points).toEqual([
-      { name: 'aibridge.initiator.override.rejections', attributes: { reason, 'aibridge.client': headers['user-agent'] === CLAUDE_CODE_UA ? 'Claude Code' : 'Coder Agents' }, value: 1 },
+      {
+        name: 'aibridge.initiator.override.rejections',
+        attributes: {
+          reason,
+          'aibridge.client': headers['user-agent'] === CLAUDE_CODE_UA ? 'Claude Code' : 'Coder Agents',
+        },
+        value: 1,
+      },
     ]);
     expect(harness.interceptionSpans()[0]?.attributes['initiator.override.rejected_reason']).toBe(reason);
   });
 
   it('counts nothing when the header applies or is absent', async () => {
     await post(`${gateway.url}/v1/messages`, agents(OWNER_A));
-    await post(`${gateway.url}/v1/messages`, { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}` });
+    await post(`${gateway.url}/v1/messages`, {
+      'user-agent': CODER_AGENTS_UA,
+      authorization: `Bearer ${SERVICE_TOKEN}`,
+    });
     expect(await harness.counterValue('aibridge.initiator.override.rejections')).toBe(0);
   });
 
@@ -87,7 +111,11 @@ describe('aibridge.initiator.override.rejections', () => {
     const points = await harness.metricPoints('aibridge.initiator.override.rejections');
     expect(points).toHaveLength(4 * 12);
     expect(points.every((p) => p.value === 0)).toBe(true);
-    expect(points).toContainEqual({ name: 'aibridge.initiator.override.rejections', attributes: { reason: 'credential_not_trusted', 'aibridge.client': 'Coder Agents' }, value: 0 });
+    expect(points).toContainEqual({
+      name: 'aibridge.initiator.override.rejections',
+      attributes: { reason: 'credential_not_trusted', 'aibridge.client': 'Coder Agents' },
+      value: 0,
+    });
   });
 });
 
@@ -105,7 +133,9 @@ describe('aibridge.interception.duration', () => {
     const overridden = points.find((p) => p.attributes['initiator.override'] === true)?.value;
     expect(overridden).toMatchObject({ count: 1 });
     expect(typeof overridden === 'object' && overridden.sum).toBeGreaterThanOrEqual(0.1);
-    expect(typeof overridden === 'object' && overridden.buckets.boundaries).toEqual([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 180, 300]);
+    expect(typeof overridden === 'object' && overridden.buckets.boundaries).toEqual([
+      0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 180, 300,
+    ]);
   });
 });
 
@@ -114,11 +144,19 @@ describe('metric attributes', () => {
     await post(`${gateway.url}/v1/messages`, agents(OWNER_A));
     await post(`${gateway.url}/v1/messages`, agents(OWNER_B, ALICE_TOKEN));
     await post(`${gateway.url}/v1/messages`, agents('<img src=x onerror=alert(1)>'));
-    const allowed = ['initiator.override', 'initiator.source', 'aibridge.client', 'gen_ai.provider.name', 'http.response.status_code', 'reason'];
+    const allowed = [
+      'initiator.override',
+      'initiator.source',
+      'aibridge.client',
+      'gen_ai.provider.name',
+      'http.response.status_code',
+      'reason',
+    ];
     const points = (await harness.metricPoints()).filter((p) => p.name.startsWith('aibridge.'));
     expect(points.length).toBeGreaterThan(0);
     const serialised = JSON.stringify(points);
-    for (const secret of [OWNER_A, OWNER_B, SERVICE_ID, fingerprintToken(ALICE_TOKEN), 'onerror']) expect(serialised).not.toContain(secret);
+    for (const secret of [OWNER_A, OWNER_B, SERVICE_ID, fingerprintToken(ALICE_TOKEN), 'onerror'])
+      expect(serialised).not.toContain(secret);
     for (const point of points) for (const key of Object.keys(point.attributes)) expect(allowed).toContain(key);
   });
 });

@@ -11,7 +11,10 @@ const overridesOnly: Sampler = {
   shouldSample(_context, _traceId, _name, kind, attributes) {
     if (kind !== SpanKind.SERVER) return { decision: SamplingDecision.RECORD_AND_SAMPLED };
     seenAtStart.push(attributes);
-    return { decision: attributes['initiator.override'] === true ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
+    return {
+      decision:
+        attributes['initiator.override'] === true ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD,
+    };
   },
   toString: () => 'OverridesOnly',
 };

@@ -47,7 +47,13 @@ async function intercept(fixture: Fixture, write: Writer, headers: Record<string
   writer = write;
   const response = await fetch(base + PATH_OF[fixture.format], {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A, ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': CODER_AGENTS_UA,
+      authorization: `Bearer ${SERVICE_TOKEN}`,
+      'x-coder-owner-id': OWNER_A,
+      ...headers,
+    },
     body: '{}',
   });
   const received = Buffer.from(await response.arrayBuffer());
@@ -57,7 +63,8 @@ async function intercept(fixture: Fixture, write: Writer, headers: Record<string
 }
 
 async function waitForSpans(count: number): Promise<void> {
-  for (let i = 0; i < 100 && harness.interceptionSpans().length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 100 && harness.interceptionSpans().length < count; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 const endWhole: Writer = (res, f) => {
@@ -72,33 +79,58 @@ function expectedAttributes(f: Fixture): Record<string, unknown> {
     'gen_ai.response.model': f.expected.model,
     'gen_ai.usage.input_tokens': usage.inputTokens,
     'gen_ai.usage.output_tokens': usage.outputTokens,
-    ...(usage.cacheReadInputTokens !== undefined && { 'gen_ai.usage.cache_read.input_tokens': usage.cacheReadInputTokens }),
-    ...(usage.cacheCreationInputTokens !== undefined && { 'gen_ai.usage.cache_creation.input_tokens': usage.cacheCreationInputTokens }),
-    ...(usage.reasoningOutputTokens !== undefined && { 'gen_ai.usage.reasoning.output_tokens': usage.reasoningOutputTokens }),
+    ...(usage.cacheReadInputTokens !== undefined && {
+      'gen_ai.usage.cache_read.input_tokens': usage.cacheReadInputTokens,
+    }),
+    ...(usage.cacheCreationInputTokens !== undefined && {
+      'gen_ai.usage.cache_creation.input_tokens': usage.cacheCreationInputTokens,
+    }),
+    ...(usage.reasoningOutputTokens !== undefined && {
+      'gen_ai.usage.reasoning.output_tokens': usage.reasoningOutputTokens,
+    }),
   };
 }
 
 describe('usage read from the response', () => {
-  it.each(FIXTURES.map((f) => [f.name, f] as const))('%s: the span carries the model and usage the response reported', async (_, f) => {
-    const received = await intercept(f, endWhole);
-    expect(received.equals(f.bytes)).toBe(true);
-    const [span] = harness.interceptionSpans();
-    expect(span?.attributes).toMatchObject(expectedAttributes(f));
-    expect(span?.attributes['aibridge.usage.unavailable']).toBeUndefined();
-  });
+  it.each(FIXTURES.map((f) => [f.name, f] as const))(
+    '%s: the span carries the model and usage the response reported',
+    async (_, f) => {
+      const received = await intercept(f, endWhole);
+      expect(received.equals(f.bytes)).toBe(true);
+      const [span] = harness.interceptionSpans();
+      expect(span?.attributes).toMatchObject(expectedAttributes(f));
+      expect(span?.attributes['aibridge.usage.unavailable']).toBeUndefined();
+    },
+  );
 
-  it.each(FIXTURES.map((f) => [f.name, f] as const))('%s: aibridge.tokens partitions the tokens by type', async (_, f) => {
-    await intercept(f, endWhole);
-    const usage = f.expected.usage!;
-    const cacheRead = usage.cacheReadInputTokens ?? 0;
-    const cacheCreation = usage.cacheCreationInputTokens ?? 0;
-    const labels = { 'initiator.override': true, 'initiator.source': 'owner_header', 'aibridge.client': 'Coder Agents', 'gen_ai.response.model': f.expected.model };
-    expect(await harness.counterValue('aibridge.tokens', { ...labels, 'gen_ai.token.type': 'input' })).toBe(usage.inputTokens - cacheRead - cacheCreation);
-    expect(await harness.counterValue('aibridge.tokens', { ...labels, 'gen_ai.token.type': 'cache_read' })).toBe(cacheRead);
-    expect(await harness.counterValue('aibridge.tokens', { ...labels, 'gen_ai.token.type': 'cache_creation' })).toBe(cacheCreation);
-    expect(await harness.counterValue('aibridge.tokens', { ...labels, 'gen_ai.token.type': 'output' })).toBe(usage.outputTokens);
-    expect(await harness.counterValue('aibridge.tokens', labels)).toBe(usage.inputTokens + usage.outputTokens);
-  });
+  it.each(FIXTURES.map((f) => [f.name, f] as const))(
+    '%s: aibridge.tokens partitions the tokens by type',
+    async (_, f) => {
+      await intercept(f, endWhole);
+      const usage = f.expected.usage!;
+      const cacheRead = usage.cacheReadInputTokens ?? 0;
+      const cacheCreation = usage.cacheCreationInputTokens ?? 0;
+      const labels = {
+        'initiator.override': true,
+        'initiator.source': 'owner_header',
+        'aibridge.client': 'Coder Agents',
+        'gen_ai.response.model': f.expected.model,
+      };
+      expect(await harness.counterValue('aibridge.tokens', { ...labels, 'gen_ai.token.type': 'input' })).toBe(
+        usage.inputTokens - cacheRead - cacheCreation,
+      );
+      expect(await harness.counterValue('aibridge.tokens', { ...labels, 'gen_ai.token.type': 'cache_read' })).toBe(
+        cacheRead,
+      );
+      expect(await harness.counterValue('aibridge.tokens', { ...labels, 'gen_ai.token.type': 'cache_creation' })).toBe(
+        cacheCreation,
+      );
+      expect(await harness.counterValue('aibridge.tokens', { ...labels, 'gen_ai.token.type': 'output' })).toBe(
+        usage.outputTokens,
+      );
+      expect(await harness.counterValue('aibridge.tokens', labels)).toBe(usage.inputTokens + usage.outputTokens);
+    },
+  );
 
   it('reads a stream written event by event, with headers given to writeHead as an object', async () => {
     const f = fixtureNamed('anthropic-messages.sse');
@@ -158,7 +190,9 @@ describe('usage read from the response', () => {
       res.end(fixture.bytes);
     });
     expect(harness.interceptionSpans()[0]?.attributes['aibridge.usage.unavailable']).toBe('encoded');
-    expect(await harness.counterValue('aibridge.usage.unavailable', { reason: 'encoded', 'gen_ai.provider.name': 'openai' })).toBe(1);
+    expect(
+      await harness.counterValue('aibridge.usage.unavailable', { reason: 'encoded', 'gen_ai.provider.name': 'openai' }),
+    ).toBe(1);
     expect(await harness.counterValue('aibridge.tokens')).toBe(0);
   });
 
@@ -183,7 +217,12 @@ describe('usage read from the response', () => {
     }).catch(() => Buffer.alloc(0));
     await waitForSpans(1);
     expect(harness.interceptionSpans()[0]?.attributes['aibridge.usage.unavailable']).toBe('truncated');
-    expect(await harness.counterValue('aibridge.usage.unavailable', { reason: 'truncated', 'aibridge.client': 'Coder Agents' })).toBe(1);
+    expect(
+      await harness.counterValue('aibridge.usage.unavailable', {
+        reason: 'truncated',
+        'aibridge.client': 'Coder Agents',
+      }),
+    ).toBe(1);
   });
 
   it('counts interceptions in flight while they stream, and none once they are done', async () => {
@@ -194,7 +233,12 @@ describe('usage read from the response', () => {
       res.write(fixture.bytes.subarray(0, 100));
       release = () => res.end(fixture.bytes.subarray(100));
     });
-    for (let i = 0; i < 100 && (await harness.counterValue('aibridge.interceptions.active', { 'gen_ai.provider.name': 'openai' })) === 0; i++) {
+    for (
+      let i = 0;
+      i < 100 &&
+      (await harness.counterValue('aibridge.interceptions.active', { 'gen_ai.provider.name': 'openai' })) === 0;
+      i++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect(await harness.counterValue('aibridge.interceptions.active', { 'gen_ai.provider.name': 'openai' })).toBe(1);
@@ -206,7 +250,10 @@ describe('usage read from the response', () => {
 
 describe('conversation', () => {
   it('takes gen_ai.conversation.id from the client session header', async () => {
-    await intercept(fixtureNamed('chat-completions.json'), endWhole, { 'user-agent': CLAUDE_CODE_UA, 'x-claude-code-session-id': 'session-7f3e' });
+    await intercept(fixtureNamed('chat-completions.json'), endWhole, {
+      'user-agent': CLAUDE_CODE_UA,
+      'x-claude-code-session-id': 'session-7f3e',
+    });
     expect(harness.interceptionSpans()[0]?.attributes['gen_ai.conversation.id']).toBe('session-7f3e');
   });
 

@@ -23,14 +23,20 @@ export const uuidV4 = fc
 const LOOK_ALIKES = ['０', '１', '４', 'ａ', 'Ａ', 'а', 'е', 'ƅ', '‐', '−', '–', '\u00ad', '\u200b', '\u0000'];
 
 /** A valid UUIDv4 with one character changed, removed, added, or swapped for a look-alike. */
-export const nearUuid = fc.tuple(uuidV4, fc.nat(35), fc.constantFrom('replace', 'delete', 'insert', 'lookalike'), fc.constantFrom(...HEX, '-', 'g', 'z', ' ', '{', '}'), fc.constantFrom(...LOOK_ALIKES)).map(
-  ([uuid, at, how, char, lookalike]) => {
+export const nearUuid = fc
+  .tuple(
+    uuidV4,
+    fc.nat(35),
+    fc.constantFrom('replace', 'delete', 'insert', 'lookalike'),
+    fc.constantFrom(...HEX, '-', 'g', 'z', ' ', '{', '}'),
+    fc.constantFrom(...LOOK_ALIKES),
+  )
+  .map(([uuid, at, how, char, lookalike]) => {
     if (how === 'delete') return uuid.slice(0, at) + uuid.slice(at + 1);
     if (how === 'insert') return uuid.slice(0, at) + char + uuid.slice(at);
     if (how === 'lookalike') return uuid.slice(0, at) + lookalike + uuid.slice(at + 1);
     return uuid.slice(0, at) + char + uuid.slice(at + 1);
-  },
-);
+  });
 
 const payloads = fc.constantFrom(
   '<script>alert(1)</script>',
@@ -61,12 +67,27 @@ export const ownerValue: fc.Arbitrary<string | string[]> = fc.oneof(
 
 /** A header name in any letter case. */
 export function anyCase(name: string): fc.Arbitrary<string> {
-  return fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((flags) => [...name].map((c, i) => (flags[i] ? c.toUpperCase() : c)).join(''));
+  return fc
+    .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+    .map((flags) => [...name].map((c, i) => (flags[i] ? c.toUpperCase() : c)).join(''));
 }
 
 export const userAgent = fc.oneof(
-  fc.constantFrom('coder-agents/2.24.1', 'Coder-Agents/1.0', 'CODER-AGENTS/9 (spoof)', 'claude-cli/1.0', 'codex_cli_rs/0.2', 'curl/8', ' coder-agents/1', 'coder-agents', ''),
+  fc.constantFrom(
+    'coder-agents/2.24.1',
+    'Coder-Agents/1.0',
+    'CODER-AGENTS/9 (spoof)',
+    'claude-cli/1.0',
+    'codex_cli_rs/0.2',
+    'curl/8',
+    ' coder-agents/1',
+    'coder-agents',
+    '',
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
 
-export const token = fc.oneof(fc.constantFrom('sk-svc-property-test-token-0001', 'sk-user-property-test-token-0002'), fc.stringMatching(/^[A-Za-z0-9._-]{1,60}$/));
+export const token = fc.oneof(
+  fc.constantFrom('sk-svc-property-test-token-0001', 'sk-user-property-test-token-0002'),
+  fc.stringMatching(/^[A-Za-z0-9._-]{1,60}$/),
+);

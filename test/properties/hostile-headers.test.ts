@@ -28,7 +28,9 @@ const request = fc.record({
   secondOwner: ownerValue,
   userAgentName: anyCase('user-agent'),
   userAgent,
-  credential: fc.option(fc.tuple(fc.constantFrom('authorization', 'x-api-key', 'Authorization', 'X-API-KEY'), token), { nil: undefined }),
+  credential: fc.option(fc.tuple(fc.constantFrom('authorization', 'x-api-key', 'Authorization', 'X-API-KEY'), token), {
+    nil: undefined,
+  }),
   restricted: fc.boolean(),
 });
 type Request = typeof request extends fc.Arbitrary<infer R> ? R : never;
@@ -45,7 +47,8 @@ function rawHeaders(r: Request): { headers: Record<string, string | string[]>; o
     ownerValues.push(...(typeof value === 'string' ? [value] : value));
   };
   if (r.owner !== undefined) addOwner(r.ownerName, r.owner);
-  if (r.owner !== undefined && r.secondOwnerName !== undefined && r.secondOwnerName !== r.ownerName) addOwner(r.secondOwnerName, r.secondOwner);
+  if (r.owner !== undefined && r.secondOwnerName !== undefined && r.secondOwnerName !== r.ownerName)
+    addOwner(r.secondOwnerName, r.secondOwner);
   if (r.credential !== undefined) {
     const [name, value] = r.credential;
     headers[name] = name.toLowerCase() === 'authorization' ? `Bearer ${value}` : value;
@@ -64,8 +67,15 @@ function shouldOverride(r: Request, ownerValues: readonly string[], credentialIn
 }
 
 function everythingExported(resolution: Resolution): unknown[] {
-  const attributes = [interceptionSpanAttributes(resolution, 'openai'), interceptionMetricAttributes(resolution, 'openai', 200)];
-  if (resolution.rejection !== undefined) attributes.push(rejectionEventAttributes(resolution.rejection), rejectionMetricAttributes(resolution.rejection, resolution.client));
+  const attributes = [
+    interceptionSpanAttributes(resolution, 'openai'),
+    interceptionMetricAttributes(resolution, 'openai', 200),
+  ];
+  if (resolution.rejection !== undefined)
+    attributes.push(
+      rejectionEventAttributes(resolution.rejection),
+      rejectionMetricAttributes(resolution.rejection, resolution.client),
+    );
   return attributes.flatMap((set) => Object.values(set));
 }
 
@@ -76,20 +86,35 @@ function fail(message: string): never {
 describe(`hostile headers (${RUNS} cases, seed ${SEED})`, () => {
   it('never throw, apply the override exactly when the rules say, and never echo an invalid value', () => {
     const logged: string[] = [];
-    diag.setLogger({ error: (...a) => logged.push(a.join(' ')), warn: (...a) => logged.push(a.join(' ')), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+    diag.setLogger(
+      {
+        error: (...a) => logged.push(a.join(' ')),
+        warn: (...a) => logged.push(a.join(' ')),
+        info: () => {},
+        debug: () => {},
+        verbose: () => {},
+      },
+      DiagLogLevel.WARN,
+    );
     try {
       fc.assert(
         fc.property(request, (r) => {
           const { headers, ownerValues } = rawHeaders(r);
-          const resolution = resolveFromRecord(toHeaderRecord(headers), r.restricted ? policies.restricted : policies.open);
+          const resolution = resolveFromRecord(
+            toHeaderRecord(headers),
+            r.restricted ? policies.restricted : policies.open,
+          );
           if (resolution instanceof Promise) return fail('no resolver here may wait');
           const credentialInitiator = resolution.credentialInitiator;
           const expected = shouldOverride(r, ownerValues, credentialInitiator);
           // Plain checks, not expect(): a hundred thousand cases must stay quick.
-          if (resolution.override !== expected) return fail(`override ${resolution.override}, the rules say ${expected}`);
+          if (resolution.override !== expected)
+            return fail(`override ${resolution.override}, the rules say ${expected}`);
           const initiator = expected ? ownerValues[0]!.toLowerCase() : credentialInitiator;
-          if (resolution.initiator !== initiator) return fail(`initiator ${resolution.initiator}, expected ${initiator}`);
-          if ((resolution.rejection !== undefined) !== (ownerValues.length > 0 && !expected)) return fail('a present header neither applied nor rejected');
+          if (resolution.initiator !== initiator)
+            return fail(`initiator ${resolution.initiator}, expected ${initiator}`);
+          if ((resolution.rejection !== undefined) !== (ownerValues.length > 0 && !expected))
+            return fail('a present header neither applied nor rejected');
           const exported = everythingExported(resolution).filter((v): v is string => typeof v === 'string');
           if (exported.some((v) => v.length > 256)) return fail('an attribute value over 256 characters');
           if (!expected) {

@@ -7,8 +7,18 @@ import { SERVICE_TOKEN } from '../support/fixtures';
 // Runs after every other test file (see vitest.config.mts).
 const dir = process.env.SCAN_DIR!;
 const files = readdirSync(dir);
-const secrets = [...new Set(readFileSync(join(dir, 'secrets.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as string))];
-const output = files.filter((name) => name.startsWith('output-')).map((name) => readFileSync(join(dir, name), 'utf8')).join('\n');
+const secrets = [
+  ...new Set(
+    readFileSync(join(dir, 'secrets.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string),
+  ),
+];
+const output = files
+  .filter((name) => name.startsWith('output-'))
+  .map((name) => readFileSync(join(dir, name), 'utf8'))
+  .join('\n');
 
 describe('secret scan over everything the suite saw leave the plugin', () => {
   it('has a record to scan: spans, metrics, OTLP bodies and process output from the whole run', () => {

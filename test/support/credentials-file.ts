@@ -12,7 +12,13 @@ export interface Listed {
 /** The file's text for these credentials: hashes only, never tokens. */
 export function credentialsJson(listed: readonly Listed[]): string {
   return JSON.stringify(
-    { credentials: listed.map(({ token, initiator, delegate }) => ({ sha256: sha256Hex(token), initiator, ...(delegate !== undefined && { delegate }) })) },
+    {
+      credentials: listed.map(({ token, initiator, delegate }) => ({
+        sha256: sha256Hex(token),
+        initiator,
+        ...(delegate !== undefined && { delegate }),
+      })),
+    },
     null,
     2,
   );

@@ -10,7 +10,10 @@ export const AUDIENCE = 'ai-gateway';
 export interface Jwks extends Running {
   readonly jwksUrl: string;
   /** Signs with the served key (kid `test-key`), with issuer, audience and a 1 h expiry unless overridden. */
-  sign(claims: JWTPayload, options?: { expiresAt?: number; issuer?: string; audience?: string; kid?: string }): Promise<string>;
+  sign(
+    claims: JWTPayload,
+    options?: { expiresAt?: number; issuer?: string; audience?: string; kid?: string },
+  ): Promise<string>;
   /** Signs with a key the endpoint does not serve, under the served kid. */
   forge(claims: JWTPayload): Promise<string>;
   /** How many times the key set was fetched. */
@@ -28,7 +31,11 @@ export async function startJwks(): Promise<Jwks> {
     res.end(JSON.stringify({ keys: [jwk] }));
   });
   const running = await listen(server);
-  const signWith = (key: CryptoKey, claims: JWTPayload, options: { expiresAt?: number; issuer?: string; audience?: string; kid?: string } = {}) =>
+  const signWith = (
+    key: CryptoKey,
+    claims: JWTPayload,
+    options: { expiresAt?: number; issuer?: string; audience?: string; kid?: string } = {},
+  ) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'test-key' })
       .setIssuer(options.issuer ?? ISSUER)

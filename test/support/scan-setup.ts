@@ -6,7 +6,18 @@ import { recordOutput, registerSecret } from './scan';
 import * as fixtures from './fixtures';
 import { ALICE, BOB, DEMO_JWT_SECRET, MALLORY, SERVICE_ACCOUNT } from '../../examples/demo/callers';
 
-for (const value of [fixtures.SERVICE_TOKEN, fixtures.ALICE_TOKEN, fixtures.BOB_API_KEY, fixtures.SOMEONE_ELSE_TOKEN, ALICE.key, BOB.key, MALLORY.key, SERVICE_ACCOUNT.key, DEMO_JWT_SECRET]) registerSecret(value);
+for (const value of [
+  fixtures.SERVICE_TOKEN,
+  fixtures.ALICE_TOKEN,
+  fixtures.BOB_API_KEY,
+  fixtures.SOMEONE_ELSE_TOKEN,
+  ALICE.key,
+  BOB.key,
+  MALLORY.key,
+  SERVICE_ACCOUNT.key,
+  DEMO_JWT_SECRET,
+])
+  registerSecret(value);
 
 // The plugin's CommonJS build loads the SDK through require: patch those copies.
 const require = createRequire(import.meta.url);
@@ -16,7 +27,10 @@ const { MetricReader } = require('@opentelemetry/sdk-metrics') as typeof SdkMetr
 // The originals, called on the instance by the replacements.
 const exportSpans = Reflect.get(InMemorySpanExporter.prototype, 'export');
 InMemorySpanExporter.prototype.export = function (spans, done) {
-  recordOutput('spans', JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }))));
+  recordOutput(
+    'spans',
+    JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }))),
+  );
   return exportSpans.call(this, spans, done);
 };
 
@@ -30,7 +44,10 @@ MetricReader.prototype.collect = async function (options) {
 for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
   const original = console[method].bind(console);
   console[method] = (...args: unknown[]) => {
-    recordOutput(`console.${method}`, args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' '));
+    recordOutput(
+      `console.${method}`,
+      args.map((a) => (typeof a === 'string' ? a : (JSON.stringify(a) ?? String(a)))).join(' '),
+    );
     original(...args);
   };
 }

@@ -29,12 +29,24 @@ export function startUpstream(onRequest?: (req: http.IncomingMessage) => void): 
 }
 
 /** The demo's gateway, in this process: every POST proxied to `upstreamUrl`, under its base path. */
-export function startGateway(upstreamUrl: string, onInterception?: (req: http.IncomingMessage) => void): Promise<Running> {
-  return listen(gatewayApp.createGateway({ http }, { routes: [{ prefix: '', upstream: upstreamUrl }], ...(onInterception && { onInterception }) }));
+export function startGateway(
+  upstreamUrl: string,
+  onInterception?: (req: http.IncomingMessage) => void,
+): Promise<Running> {
+  return listen(
+    gatewayApp.createGateway(
+      { http },
+      { routes: [{ prefix: '', upstream: upstreamUrl }], ...(onInterception && { onInterception }) },
+    ),
+  );
 }
 
 /** Sends a POST with `fetch`, which the HTTP instrumentation does not trace, so only the gateway's spans appear. */
-export async function post(url: string, headers: Record<string, string> | Headers, body: object = {}): Promise<{ status: number; text: string }> {
+export async function post(
+  url: string,
+  headers: Record<string, string> | Headers,
+  body: object = {},
+): Promise<{ status: number; text: string }> {
   const all = new Headers(headers);
   all.set('content-type', 'application/json');
   const response = await fetch(url, { method: 'POST', headers: all, body: JSON.stringify(body) });
@@ -47,10 +59,14 @@ export async function post(url: string, headers: Record<string, string> | Header
  */
 export function postRaw(url: string, headers: http.OutgoingHttpHeaders): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end('{}');
   });

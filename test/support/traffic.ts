@@ -7,9 +7,17 @@ const agents = { 'user-agent': CODER_AGENTS_UA, authorization: `Bearer ${SERVICE
 export const TRAFFIC = [
   { path: '/openai/v1/chat/completions', headers: { ...agents, 'x-coder-owner-id': OWNER_A }, body: {} },
   { path: '/openai/v1/responses', headers: { ...agents, 'x-coder-owner-id': OWNER_B.toUpperCase() }, body: {} },
-  { path: '/anthropic/v1/messages', headers: { ...agents, 'x-coder-owner-id': OWNER_A }, body: { stream: true, delayMs: 20 } },
+  {
+    path: '/anthropic/v1/messages',
+    headers: { ...agents, 'x-coder-owner-id': OWNER_A },
+    body: { stream: true, delayMs: 20 },
+  },
   { path: '/v1/chat/completions', headers: agents, body: {} },
-  { path: '/v1/messages', headers: { 'user-agent': CLAUDE_CODE_UA, 'x-api-key': ALICE_TOKEN, 'x-coder-owner-id': OWNER_A }, body: {} },
+  {
+    path: '/v1/messages',
+    headers: { 'user-agent': CLAUDE_CODE_UA, 'x-api-key': ALICE_TOKEN, 'x-coder-owner-id': OWNER_A },
+    body: {},
+  },
   { path: '/v1/messages', headers: { ...agents, 'x-coder-owner-id': `urn:uuid:${OWNER_A}` }, body: {} },
 ] as const;
 

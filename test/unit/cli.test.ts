@@ -14,9 +14,16 @@ function cli(args: string[], stdin: string) {
 
 describe('hash-credential', () => {
   it('prints the credentials-file entry for a token read from stdin, with its hash and never the token', () => {
-    const { code, stdout, stderr } = cli(['hash-credential', '--initiator', 'svc-coder-agents', '--delegate'], `${SERVICE_TOKEN}\n`);
+    const { code, stdout, stderr } = cli(
+      ['hash-credential', '--initiator', 'svc-coder-agents', '--delegate'],
+      `${SERVICE_TOKEN}\n`,
+    );
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ sha256: sha256Hex(SERVICE_TOKEN), initiator: 'svc-coder-agents', delegate: true });
+    expect(JSON.parse(stdout)).toEqual({
+      sha256: sha256Hex(SERVICE_TOKEN),
+      initiator: 'svc-coder-agents',
+      delegate: true,
+    });
     expect(stderr).toContain(fingerprintToken(SERVICE_TOKEN));
     expect(stdout + stderr).not.toContain(SERVICE_TOKEN);
   });
@@ -41,17 +48,19 @@ describe('hash-credential', () => {
 });
 
 describe('--help', () => {
-  it.each([[['--help']], [['-h']], [['hash-credential', '--help']], [['hash-credential', '--initiator', 'alice', '-h']]])(
-    '%j prints the usage to stdout and exits 0, without reading a token',
-    (args) => {
-      const { code, stdout, stderr } = cli(args, `${SERVICE_TOKEN}\n`);
-      expect(code).toBe(0);
-      expect(stdout).toMatch(/^usage: aibridge-initiator-otel hash-credential /);
-      expect(stdout).toContain('-h, --help');
-      expect(stdout).not.toContain(sha256Hex(SERVICE_TOKEN));
-      expect(stderr).toBe('');
-    },
-  );
+  it.each([
+    [['--help']],
+    [['-h']],
+    [['hash-credential', '--help']],
+    [['hash-credential', '--initiator', 'alice', '-h']],
+  ])('%j prints the usage to stdout and exits 0, without reading a token', (args) => {
+    const { code, stdout, stderr } = cli(args, `${SERVICE_TOKEN}\n`);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: aibridge-initiator-otel hash-credential /);
+    expect(stdout).toContain('-h, --help');
+    expect(stdout).not.toContain(sha256Hex(SERVICE_TOKEN));
+    expect(stderr).toBe('');
+  });
 
   it('an unknown option is still refused, with the usage on stderr', () => {
     const { code, stdout, stderr } = cli(['--version'], '');

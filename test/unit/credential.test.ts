@@ -22,7 +22,9 @@ describe('credential extraction', () => {
   });
 
   it('prefers the bearer token when both are sent', () => {
-    expect(extractCredential({ authorization: `Bearer ${ALICE_TOKEN}`, 'x-api-key': BOB_API_KEY })?.token).toBe(ALICE_TOKEN);
+    expect(extractCredential({ authorization: `Bearer ${ALICE_TOKEN}`, 'x-api-key': BOB_API_KEY })?.token).toBe(
+      ALICE_TOKEN,
+    );
   });
 
   it('falls back to X-Api-Key when Authorization is another scheme', () => {
@@ -49,9 +51,13 @@ describe('credential fingerprint', () => {
 
   it('never shows the token when a Credential is logged or serialised', () => {
     const credential = new Credential('bearer', ALICE_TOKEN);
-    for (const shown of [JSON.stringify(credential), String(credential), inspect(credential),
+    for (const shown of [
+      JSON.stringify(credential),
+      String(credential),
+      inspect(credential),
       // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- interpolation is one of the ways a token could leak
-      `${credential}`]) {
+      `${credential}`,
+    ]) {
       expect(shown).not.toContain(ALICE_TOKEN);
       expect(shown).toContain(credential.fingerprint);
     }

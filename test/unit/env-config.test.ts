@@ -31,17 +31,38 @@ describe('plugin variables', () => {
     [{ AIBRIDGE_OWNER_HEADER: 'X Owner' }, /^AIBRIDGE_OWNER_HEADER: "X Owner" is not a valid HTTP header name$/],
     [{ AIBRIDGE_OWNER_TRUSTED_INITIATORS: 'a,,b' }, /^AIBRIDGE_OWNER_TRUSTED_INITIATORS: entry 2 \(""\) is empty/],
     [{ AIBRIDGE_OWNER_USER_AGENT_PREFIXES: 'coder-agents/,' }, /^AIBRIDGE_OWNER_USER_AGENT_PREFIXES: entry 2/],
-    [{ AIBRIDGE_INTERCEPTION_ROUTES: '/v1/models' }, /^AIBRIDGE_INTERCEPTION_ROUTES: route "\/v1\/models" does not end in/],
-    [{ AIBRIDGE_INITIATOR_HEADER: 'X Auth User' }, /^AIBRIDGE_INITIATOR_HEADER: "X Auth User" is not a valid HTTP header name$/],
-    [{ AIBRIDGE_CREDENTIALS_FILE: '/nonexistent/credentials.json' }, /^AIBRIDGE_CREDENTIALS_FILE: \/nonexistent\/credentials.json: cannot be read \(ENOENT\)$/],
+    [
+      { AIBRIDGE_INTERCEPTION_ROUTES: '/v1/models' },
+      /^AIBRIDGE_INTERCEPTION_ROUTES: route "\/v1\/models" does not end in/,
+    ],
+    [
+      { AIBRIDGE_INITIATOR_HEADER: 'X Auth User' },
+      /^AIBRIDGE_INITIATOR_HEADER: "X Auth User" is not a valid HTTP header name$/,
+    ],
+    [
+      { AIBRIDGE_CREDENTIALS_FILE: '/nonexistent/credentials.json' },
+      /^AIBRIDGE_CREDENTIALS_FILE: \/nonexistent\/credentials.json: cannot be read \(ENOENT\)$/,
+    ],
     [{ AIBRIDGE_JWT_SECRET: 's3cret' }, /^AIBRIDGE_JWT_SECRET: must be at least 32 characters$/],
-    [{ AIBRIDGE_JWT_SECRET: 'x'.repeat(32), AIBRIDGE_JWT_JWKS_URL: 'https://idp.example/jwks' }, /^AIBRIDGE_JWT_SECRET: conflicts with AIBRIDGE_JWT_JWKS_URL/],
+    [
+      { AIBRIDGE_JWT_SECRET: 'x'.repeat(32), AIBRIDGE_JWT_JWKS_URL: 'https://idp.example/jwks' },
+      /^AIBRIDGE_JWT_SECRET: conflicts with AIBRIDGE_JWT_JWKS_URL/,
+    ],
     [{ AIBRIDGE_JWT_ISSUER: 'https://idp.example' }, /^AIBRIDGE_JWT_ISSUER: is set, but no key to verify tokens with/],
     [{ AIBRIDGE_JWT_JWKS_URL: 'http://idp.example/jwks' }, /^AIBRIDGE_JWT_JWKS_URL: must be https/],
-    [{ AIBRIDGE_JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' }, /^AIBRIDGE_JWT_PUBLIC_KEY_FILE: \/nonexistent\/key.pem: cannot be read \(ENOENT\)$/],
-    [{ AIBRIDGE_RESOLVER_MODULE: './no-such-module.js' }, /^AIBRIDGE_RESOLVER_MODULE: .\/no-such-module.js: cannot be loaded \(MODULE_NOT_FOUND\)$/],
+    [
+      { AIBRIDGE_JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' },
+      /^AIBRIDGE_JWT_PUBLIC_KEY_FILE: \/nonexistent\/key.pem: cannot be read \(ENOENT\)$/,
+    ],
+    [
+      { AIBRIDGE_RESOLVER_MODULE: './no-such-module.js' },
+      /^AIBRIDGE_RESOLVER_MODULE: .\/no-such-module.js: cannot be loaded \(MODULE_NOT_FOUND\)$/,
+    ],
     [{ AIBRIDGE_RESOLVER_TIMEOUT_MS: 'soon' }, /^AIBRIDGE_RESOLVER_TIMEOUT_MS: must be a whole number, got "soon"$/],
-    [{ AIBRIDGE_RESOLVER_TIMEOUT_MS: '0' }, /^AIBRIDGE_RESOLVER_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 60000/],
+    [
+      { AIBRIDGE_RESOLVER_TIMEOUT_MS: '0' },
+      /^AIBRIDGE_RESOLVER_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 60000/,
+    ],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => policyFromEnv(env)).toThrow(message);
   });
@@ -59,6 +80,8 @@ describe('plugin variables', () => {
     expect(propagateTraceContextFromEnv({})).toBe(false);
     expect(propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'false' })).toBe(false);
     expect(propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'TRUE' })).toBe(true);
-    expect(() => propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'yes' })).toThrow(/^AIBRIDGE_PROPAGATE_TRACE_CONTEXT: must be true or false, got "yes"$/);
+    expect(() => propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'yes' })).toThrow(
+      /^AIBRIDGE_PROPAGATE_TRACE_CONTEXT: must be true or false, got "yes"$/,
+    );
   });
 });

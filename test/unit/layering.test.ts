@@ -16,7 +16,11 @@ interface Import {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -40,7 +44,8 @@ function importsOf(layer: string): Import[] {
   return imports.filter((i) => layerOf(i.from) === layer);
 }
 
-const layersImported = (list: Import[]) => [...new Set(list.filter((i) => i.local).map((i) => layerOf(i.target)))].sort();
+const layersImported = (list: Import[]) =>
+  [...new Set(list.filter((i) => i.local).map((i) => layerOf(i.target)))].sort();
 
 describe('layering', () => {
   it('finds the imports of every layer', () => {
@@ -91,7 +96,9 @@ describe('layering', () => {
 
   it('nothing in src imports the examples, the tests or the benchmark', () => {
     // The manifest is read for the version the telemetry reports; nothing else outside src/ is.
-    expect(imports.filter((i) => i.local && i.target !== '../package.json' && /^(?:\.\.\/|demo\/)/.test(i.target))).toEqual([]);
+    expect(
+      imports.filter((i) => i.local && i.target !== '../package.json' && /^(?:\.\.\/|demo\/)/.test(i.target)),
+    ).toEqual([]);
     expect(imports.filter((i) => !i.local && i.target.startsWith('aibridge-initiator-otel'))).toEqual([]);
   });
 });

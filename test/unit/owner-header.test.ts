@@ -30,7 +30,7 @@ describe('owner header: invalid_format', () => {
     ['a trailing newline', `${OWNER_A}\n`],
     ['a fullwidth digit', OWNER_A.replace('3', '３')],
   ])('rejects %s', async (_, value) => {
-    const resolution = (await resolveInitiator(coderAgents(value)));
+    const resolution = await resolveInitiator(coderAgents(value));
     expect(resolution.rejection).toEqual({ reason: 'invalid_format', valueLength: value.length });
     expect(resolution.override).toBe(false);
     expect(resolution.initiator).toBe(SERVICE_ID);
@@ -40,7 +40,7 @@ describe('owner header: invalid_format', () => {
 
 describe('owner header: format accepted', () => {
   it('accepts uppercase v4 and normalises it to lowercase', async () => {
-    const resolution = (await resolveInitiator(coderAgents(OWNER_A.toUpperCase())));
+    const resolution = await resolveInitiator(coderAgents(OWNER_A.toUpperCase()));
     expect(resolution.override).toBe(true);
     expect(resolution.initiator).toBe(OWNER_A);
   });
@@ -52,11 +52,16 @@ describe('owner header: format accepted', () => {
 
 describe('owner header: multiple_values', () => {
   it('rejects a header given as an array of values, measuring them as Node joins them', async () => {
-    expect((await resolveInitiator(coderAgents([OWNER_A, OWNER_A]))).rejection).toEqual({ reason: 'multiple_values', valueLength: 2 * 36 + 2 });
+    expect((await resolveInitiator(coderAgents([OWNER_A, OWNER_A]))).rejection).toEqual({
+      reason: 'multiple_values',
+      valueLength: 2 * 36 + 2,
+    });
   });
 
   it('checks for repeats before the format', async () => {
-    expect((await resolveInitiator(coderAgents(['garbage', 'more garbage']))).rejection?.reason).toBe('multiple_values');
+    expect((await resolveInitiator(coderAgents(['garbage', 'more garbage']))).rejection?.reason).toBe(
+      'multiple_values',
+    );
   });
 
   it('accepts an array holding one value', async () => {
@@ -66,20 +71,26 @@ describe('owner header: multiple_values', () => {
 
 describe('owner header: client_not_allowed', () => {
   it('rejects a valid owner header from another client', async () => {
-    const resolution = (await resolveInitiator({ 'user-agent': CLAUDE_CODE_UA, authorization: `Bearer ${SERVICE_TOKEN}`, 'x-coder-owner-id': OWNER_A }));
+    const resolution = await resolveInitiator({
+      'user-agent': CLAUDE_CODE_UA,
+      authorization: `Bearer ${SERVICE_TOKEN}`,
+      'x-coder-owner-id': OWNER_A,
+    });
     expect(resolution.rejection?.reason).toBe('client_not_allowed');
     expect(resolution.initiator).toBe(SERVICE_ID);
     expect(resolution.client).toBe('Claude Code');
   });
 
   it('checks the client before the format', async () => {
-    const resolution = (await resolveInitiator({ 'user-agent': 'curl/8', 'x-coder-owner-id': 'garbage' }));
+    const resolution = await resolveInitiator({ 'user-agent': 'curl/8', 'x-coder-owner-id': 'garbage' });
     expect(resolution.rejection?.reason).toBe('client_not_allowed');
   });
 
   it('honours configured User-Agent prefixes, case-insensitively', async () => {
     const policy = createPolicy({ ownerUserAgentPrefixes: ['My-Agent/'] });
-    expect((await resolveInitiator({ 'user-agent': 'my-agent/1.0', 'x-coder-owner-id': OWNER_A }, policy)).override).toBe(true);
+    expect(
+      (await resolveInitiator({ 'user-agent': 'my-agent/1.0', 'x-coder-owner-id': OWNER_A }, policy)).override,
+    ).toBe(true);
     expect((await resolveInitiator(coderAgents(OWNER_A), policy)).rejection?.reason).toBe('client_not_allowed');
   });
 });
@@ -93,21 +104,23 @@ describe('owner header: credential_not_trusted', () => {
 
   it('rejects it for any other credential', async () => {
     const headers = { ...coderAgents(OWNER_A), authorization: `Bearer ${SOMEONE_ELSE_TOKEN}` };
-    const resolution = (await resolveInitiator(headers, policy));
+    const resolution = await resolveInitiator(headers, policy);
     expect(resolution.rejection?.reason).toBe('credential_not_trusted');
     expect(resolution.initiator).toBe(fingerprintToken(SOMEONE_ELSE_TOKEN));
   });
 
   it('rejects it when there is no credential at all', async () => {
     const { authorization: _, ...headers } = coderAgents(OWNER_A);
-    const resolution = (await resolveInitiator(headers, policy));
+    const resolution = await resolveInitiator(headers, policy);
     expect(resolution.rejection?.reason).toBe('credential_not_trusted');
     expect(resolution.source).toBe('none');
     expect(resolution.initiator).toBeUndefined();
   });
 
   it('checks the format before the trust', async () => {
-    expect((await resolveInitiator({ ...coderAgents('nope'), authorization: 'Bearer x' }, policy)).rejection?.reason).toBe('invalid_format');
+    expect(
+      (await resolveInitiator({ ...coderAgents('nope'), authorization: 'Bearer x' }, policy)).rejection?.reason,
+    ).toBe('invalid_format');
   });
 });
 

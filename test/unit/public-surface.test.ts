@@ -17,13 +17,18 @@ function exportsOf(path: string): Exports {
   const values: string[] = [];
   const types: string[] = [];
   for (const [, typeOnly, list] of source.matchAll(/^export (type )?\{([^}]*)\}/gm)) {
-    for (const entry of list!.split(',').map((name) => name.trim()).filter(Boolean)) {
+    for (const entry of list!
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean)) {
       const name = entry.split(/\s+as\s+/).at(-1)!;
       if (typeOnly !== undefined || name.startsWith('type ')) types.push(name.replace(/^type /, ''));
       else values.push(name);
     }
   }
-  for (const [, kind, name] of source.matchAll(/^export (?:declare )?(?:abstract )?(function|class|const|let|interface|type|enum) ([A-Za-z_$][\w$]*)/gm)) {
+  for (const [, kind, name] of source.matchAll(
+    /^export (?:declare )?(?:abstract )?(function|class|const|let|interface|type|enum) ([A-Za-z_$][\w$]*)/gm,
+  )) {
     (kind === 'interface' || kind === 'type' ? types : values).push(name!);
   }
   return { values: values.sort(), types: types.sort() };
@@ -32,15 +37,24 @@ function exportsOf(path: string): Exports {
 /** The names the README's API reference lists for an entry point, by kind. */
 function documented(entryPoint: string): Exports {
   const readme = read('README.md');
-  const section = readme.slice(readme.indexOf('## API reference'), readme.indexOf('\n## ', readme.indexOf('## API reference') + 1));
+  const section = readme.slice(
+    readme.indexOf('## API reference'),
+    readme.indexOf('\n## ', readme.indexOf('## API reference') + 1),
+  );
   const heading = `### \`${entryPoint}\``;
   const start = section.indexOf(heading);
   if (start === -1) throw new Error(`the README's API reference has no ${heading}`);
   const end = section.indexOf('\n### ', start + 1);
   const rows = [...section.slice(start, end === -1 ? undefined : end).matchAll(/^\| `([^`]+)` \| (\w+) \|/gm)];
   return {
-    values: rows.filter(([, , kind]) => kind !== 'type').map(([, name]) => name!).sort(),
-    types: rows.filter(([, , kind]) => kind === 'type').map(([, name]) => name!).sort(),
+    values: rows
+      .filter(([, , kind]) => kind !== 'type')
+      .map(([, name]) => name!)
+      .sort(),
+    types: rows
+      .filter(([, , kind]) => kind === 'type')
+      .map(([, name]) => name!)
+      .sort(),
   };
 }
 

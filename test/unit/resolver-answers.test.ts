@@ -11,13 +11,16 @@ describe('answers of resolvers', () => {
     ['holding a control character', 'ali\nce'],
     ['longer than 256 characters', 'a'.repeat(257)],
     ['not a string', 42],
-  ])('an initiator ID %s is refused as invalid, whichever resolver gave it, and the fingerprint stands', async (_, answer) => {
-    const policy = createPolicy({ credentialResolvers: [() => answer as string] });
-    expect(await resolveInitiator(request, policy)).toMatchObject({
-      initiator: fingerprintToken(ALICE_TOKEN),
-      resolverErrors: [{ resolver: 'custom', reason: 'invalid' }],
-    });
-  });
+  ])(
+    'an initiator ID %s is refused as invalid, whichever resolver gave it, and the fingerprint stands',
+    async (_, answer) => {
+      const policy = createPolicy({ credentialResolvers: [() => answer as string] });
+      expect(await resolveInitiator(request, policy)).toMatchObject({
+        initiator: fingerprintToken(ALICE_TOKEN),
+        resolverErrors: [{ resolver: 'custom', reason: 'invalid' }],
+      });
+    },
+  );
 
   it('the same check applies to an auth proxy header', async () => {
     const policy = createPolicy({ initiatorHeader: 'X-Auth-Request-User' });
@@ -29,6 +32,10 @@ describe('answers of resolvers', () => {
 
   it('a printable ID of 256 characters is accepted', async () => {
     const policy = createPolicy({ credentialResolvers: [() => 'a'.repeat(256)] });
-    expect(await resolveInitiator(request, policy)).toMatchObject({ initiator: 'a'.repeat(256), source: 'credential', resolverErrors: [] });
+    expect(await resolveInitiator(request, policy)).toMatchObject({
+      initiator: 'a'.repeat(256),
+      source: 'credential',
+      resolverErrors: [],
+    });
   });
 });

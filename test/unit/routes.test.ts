@@ -40,7 +40,9 @@ describe('interception routes', () => {
   );
 
   it('configured routes replace the defaults, inferring the provider from the path', () => {
-    const custom = createPolicy({ interceptionRoutes: ['/gw/openai/chat/completions', '/llm/complete=anthropic'] }).routes;
+    const custom = createPolicy({
+      interceptionRoutes: ['/gw/openai/chat/completions', '/llm/complete=anthropic'],
+    }).routes;
     expect(interceptionProvider('POST', '/gw/openai/chat/completions', custom)).toBe('openai');
     expect(interceptionProvider('POST', '/llm/complete', custom)).toBe('anthropic');
     expect(interceptionProvider('POST', '/v1/messages', custom)).toBeUndefined();

@@ -18,17 +18,29 @@ const ENCODERS: readonly [string, (bytes: Buffer) => Buffer][] = [
 describe('compressed bodies', () => {
   for (const [encoding, encode] of ENCODERS) {
     it.each(FIXTURES.map((f) => [f.name, f] as const))(`%s in ${encoding} reads as plain`, async (_name, f) => {
-      expect(await readBody(f.format, encode(f.bytes), { contentType: f.contentType, contentEncoding: encoding })).toEqual(f.expected);
+      expect(
+        await readBody(f.format, encode(f.bytes), { contentType: f.contentType, contentEncoding: encoding }),
+      ).toEqual(f.expected);
     });
   }
 
-  it.each(FIXTURES.map((f) => [f.name, f] as const))('%s in gzip written in 7-byte chunks reads as plain', async (_name, f) => {
-    expect(await readChunks(f.format, chunksOf(gzipSync(f.bytes), 7), { contentType: f.contentType, contentEncoding: 'gzip' })).toEqual(f.expected);
-  });
+  it.each(FIXTURES.map((f) => [f.name, f] as const))(
+    '%s in gzip written in 7-byte chunks reads as plain',
+    async (_name, f) => {
+      expect(
+        await readChunks(f.format, chunksOf(gzipSync(f.bytes), 7), {
+          contentType: f.contentType,
+          contentEncoding: 'gzip',
+        }),
+      ).toEqual(f.expected);
+    },
+  );
 
   it('reads raw deflate sent as deflate', async () => {
     const f = fixtureNamed('anthropic-messages.sse');
-    expect(await readBody(f.format, deflateRawSync(f.bytes), { contentType: f.contentType, contentEncoding: 'deflate' })).toEqual(f.expected);
+    expect(
+      await readBody(f.format, deflateRawSync(f.bytes), { contentType: f.contentType, contentEncoding: 'deflate' }),
+    ).toEqual(f.expected);
   });
 
   it('reads a Content-Encoding in any letter case, with spaces and identity around it', async () => {
@@ -44,10 +56,15 @@ describe('compressed bodies', () => {
     expect(await readBody(f.format, body, { contentEncoding: 'gzip' })).toEqual(f.expected);
   });
 
-  it.each(['zstd', 'compress', 'gzip, br', 'br, gzip', 'aes128gcm'])('is encoded for Content-Encoding %s', async (encoding) => {
-    const f = fixtureNamed('chat-completions.sse');
-    expect(await readBody(f.format, f.bytes, { contentType: SSE, contentEncoding: encoding })).toEqual(unavailable(true, undefined, 'encoded'));
-  });
+  it.each(['zstd', 'compress', 'gzip, br', 'br, gzip', 'aes128gcm'])(
+    'is encoded for Content-Encoding %s',
+    async (encoding) => {
+      const f = fixtureNamed('chat-completions.sse');
+      expect(await readBody(f.format, f.bytes, { contentType: SSE, contentEncoding: encoding })).toEqual(
+        unavailable(true, undefined, 'encoded'),
+      );
+    },
+  );
 
   it('is malformed when the gzip body is corrupt', async () => {
     const f = fixtureNamed('anthropic-messages.json');
@@ -71,7 +88,9 @@ describe('compressed bodies', () => {
   it('is truncated when a gzip JSON body is cut off', async () => {
     const f = fixtureNamed('chat-completions.json');
     const body = gzipSync(f.bytes);
-    expect((await readBody(f.format, body.subarray(0, body.length >> 1), { contentEncoding: 'gzip' })).unavailable).toBe('truncated');
+    expect(
+      (await readBody(f.format, body.subarray(0, body.length >> 1), { contentEncoding: 'gzip' })).unavailable,
+    ).toBe('truncated');
   });
 
   it('is truncated with what was seen when a gzip stream is aborted before its end', async () => {
@@ -82,8 +101,19 @@ describe('compressed bodies', () => {
     const compressed: Buffer[] = [];
     gzip.on('data', (c: Buffer) => compressed.push(c));
     await new Promise<void>((resolve) => gzip.write(seen, () => gzip.flush(constants.Z_SYNC_FLUSH, () => resolve())));
-    const outcome = await readChunks(f.format, compressed, { contentType: SSE, contentEncoding: 'gzip', aborted: true });
-    expect(outcome).toEqual(unavailable(true, 'claude-sonnet-4-5-20250929', 'truncated', { inputTokens: 21516, outputTokens: 431, cacheReadInputTokens: 20480, cacheCreationInputTokens: 1024 }));
+    const outcome = await readChunks(f.format, compressed, {
+      contentType: SSE,
+      contentEncoding: 'gzip',
+      aborted: true,
+    });
+    expect(outcome).toEqual(
+      unavailable(true, 'claude-sonnet-4-5-20250929', 'truncated', {
+        inputTokens: 21516,
+        outputTokens: 431,
+        cacheReadInputTokens: 20480,
+        cacheCreationInputTokens: 1024,
+      }),
+    );
     gzip.destroy();
   });
 
@@ -111,7 +141,9 @@ describe('compressed bodies', () => {
   it('gives up as too large rather than queue more compressed bytes than its bound', async () => {
     const f = fixtureNamed('chat-completions.json');
     const incompressible = gzipSync(randomBytes(MAX_PENDING_COMPRESSED_BYTES + 1024), { level: 0 });
-    expect(await readBody(f.format, incompressible, { contentEncoding: 'gzip' })).toEqual(unavailable(false, undefined, 'too_large'));
+    expect(await readBody(f.format, incompressible, { contentEncoding: 'gzip' })).toEqual(
+      unavailable(false, undefined, 'too_large'),
+    );
   });
 });
 

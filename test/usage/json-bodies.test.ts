@@ -10,46 +10,92 @@ const ANTHROPIC: UsageFormat = 'anthropic_messages';
 /** A Chat Completions body with the given `usage` JSON text. */
 const chat = (usage: string, model = '"gpt-4o-2024-08-06"') =>
   `{"id":"chatcmpl-1","object":"chat.completion","created":1741570283,"model":${model},"choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":${usage}}`;
-const anthropic = (usage: string) => `{"id":"msg_1","type":"message","role":"assistant","model":"claude-opus-4-1","content":[{"type":"text","text":"Hi"}],"usage":${usage}}`;
-const responses = (usage: string) => `{"id":"resp_1","object":"response","model":"gpt-4.1","output":[],"usage":${usage}}`;
+const anthropic = (usage: string) =>
+  `{"id":"msg_1","type":"message","role":"assistant","model":"claude-opus-4-1","content":[{"type":"text","text":"Hi"}],"usage":${usage}}`;
+const responses = (usage: string) =>
+  `{"id":"resp_1","object":"response","model":"gpt-4.1","output":[],"usage":${usage}}`;
 
 describe('a JSON body: the counts', () => {
   it('maps Chat Completions counts, cached and reasoning ones included', async () => {
-    const body = chat('{"prompt_tokens":100,"completion_tokens":40,"total_tokens":140,"prompt_tokens_details":{"cached_tokens":64},"completion_tokens_details":{"reasoning_tokens":16}}');
-    expect((await readBody(CHAT, body)).usage).toEqual({ inputTokens: 100, outputTokens: 40, cacheReadInputTokens: 64, reasoningOutputTokens: 16 });
+    const body = chat(
+      '{"prompt_tokens":100,"completion_tokens":40,"total_tokens":140,"prompt_tokens_details":{"cached_tokens":64},"completion_tokens_details":{"reasoning_tokens":16}}',
+    );
+    expect((await readBody(CHAT, body)).usage).toEqual({
+      inputTokens: 100,
+      outputTokens: 40,
+      cacheReadInputTokens: 64,
+      reasoningOutputTokens: 16,
+    });
   });
 
   it('maps Responses counts, cached and reasoning ones included', async () => {
-    const body = responses('{"input_tokens":100,"input_tokens_details":{"cached_tokens":0},"output_tokens":40,"output_tokens_details":{"reasoning_tokens":8},"total_tokens":140}');
-    expect((await readBody(RESPONSES, body)).usage).toEqual({ inputTokens: 100, outputTokens: 40, cacheReadInputTokens: 0, reasoningOutputTokens: 8 });
+    const body = responses(
+      '{"input_tokens":100,"input_tokens_details":{"cached_tokens":0},"output_tokens":40,"output_tokens_details":{"reasoning_tokens":8},"total_tokens":140}',
+    );
+    expect((await readBody(RESPONSES, body)).usage).toEqual({
+      inputTokens: 100,
+      outputTokens: 40,
+      cacheReadInputTokens: 0,
+      reasoningOutputTokens: 8,
+    });
   });
 
   it('adds Anthropic cache reads and writes to its input count', async () => {
-    const body = anthropic('{"input_tokens":10,"cache_creation_input_tokens":200,"cache_read_input_tokens":3000,"output_tokens":50}');
-    expect((await readBody(ANTHROPIC, body)).usage).toEqual({ inputTokens: 3210, outputTokens: 50, cacheReadInputTokens: 3000, cacheCreationInputTokens: 200 });
+    const body = anthropic(
+      '{"input_tokens":10,"cache_creation_input_tokens":200,"cache_read_input_tokens":3000,"output_tokens":50}',
+    );
+    expect((await readBody(ANTHROPIC, body)).usage).toEqual({
+      inputTokens: 3210,
+      outputTokens: 50,
+      cacheReadInputTokens: 3000,
+      cacheCreationInputTokens: 200,
+    });
   });
 
   it('leaves absent optional counts absent', async () => {
-    expect((await readBody(CHAT, chat('{"prompt_tokens":1,"completion_tokens":2}'))).usage).toEqual({ inputTokens: 1, outputTokens: 2 });
+    expect((await readBody(CHAT, chat('{"prompt_tokens":1,"completion_tokens":2}'))).usage).toEqual({
+      inputTokens: 1,
+      outputTokens: 2,
+    });
   });
 
   it('treats an optional count or details object given as null as absent', async () => {
-    const outcome = await readBody(ANTHROPIC, anthropic('{"input_tokens":10,"cache_creation_input_tokens":null,"cache_read_input_tokens":null,"output_tokens":5}'));
+    const outcome = await readBody(
+      ANTHROPIC,
+      anthropic(
+        '{"input_tokens":10,"cache_creation_input_tokens":null,"cache_read_input_tokens":null,"output_tokens":5}',
+      ),
+    );
     expect(outcome.usage).toEqual({ inputTokens: 10, outputTokens: 5 });
-    expect((await readBody(CHAT, chat('{"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":null}'))).usage).toEqual({ inputTokens: 1, outputTokens: 2 });
+    expect(
+      (await readBody(CHAT, chat('{"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":null}'))).usage,
+    ).toEqual({ inputTokens: 1, outputTokens: 2 });
   });
 
   it('reads a count written with a fraction or exponent that JSON says is an integer', async () => {
-    expect((await readBody(CHAT, chat('{"prompt_tokens":1.0e2,"completion_tokens":4.00}'))).usage).toEqual({ inputTokens: 100, outputTokens: 4 });
+    expect((await readBody(CHAT, chat('{"prompt_tokens":1.0e2,"completion_tokens":4.00}'))).usage).toEqual({
+      inputTokens: 100,
+      outputTokens: 4,
+    });
   });
 
   it('reads the largest safe integer', async () => {
-    expect((await readBody(CHAT, chat('{"prompt_tokens":9007199254740991,"completion_tokens":0}'))).usage).toEqual({ inputTokens: 9007199254740991, outputTokens: 0 });
+    expect((await readBody(CHAT, chat('{"prompt_tokens":9007199254740991,"completion_tokens":0}'))).usage).toEqual({
+      inputTokens: 9007199254740991,
+      outputTokens: 0,
+    });
   });
 
   it('reads pretty-printed JSON with every kind of whitespace', async () => {
-    const body = '\r\n{\n\t"model" :\t"gpt-4o" ,\r\n  "usage" : {\n    "prompt_tokens" : 3 ,\n    "completion_tokens" : 4\n  }\n}\n';
-    expect(await readBody(CHAT, body)).toEqual({ streaming: false, model: 'gpt-4o', usage: { inputTokens: 3, outputTokens: 4 }, unavailable: undefined, partial: undefined });
+    const body =
+      '\r\n{\n\t"model" :\t"gpt-4o" ,\r\n  "usage" : {\n    "prompt_tokens" : 3 ,\n    "completion_tokens" : 4\n  }\n}\n';
+    expect(await readBody(CHAT, body)).toEqual({
+      streaming: false,
+      model: 'gpt-4o',
+      usage: { inputTokens: 3, outputTokens: 4 },
+      unavailable: undefined,
+      partial: undefined,
+    });
   });
 });
 
@@ -64,11 +110,16 @@ describe('a JSON body: counts that are not non-negative safe integers are malfor
     ['an object', '{}'],
     ['an array', '[1]'],
   ])('an input count that is %s', async (_what, value) => {
-    expect(await readBody(CHAT, chat(`{"prompt_tokens":${value},"completion_tokens":2}`))).toEqual(unavailable(false, 'gpt-4o-2024-08-06', 'malformed'));
+    expect(await readBody(CHAT, chat(`{"prompt_tokens":${value},"completion_tokens":2}`))).toEqual(
+      unavailable(false, 'gpt-4o-2024-08-06', 'malformed'),
+    );
   });
 
   it('an optional count that is negative', async () => {
-    expect((await readBody(ANTHROPIC, anthropic('{"input_tokens":1,"output_tokens":2,"cache_read_input_tokens":-5}'))).unavailable).toBe('malformed');
+    expect(
+      (await readBody(ANTHROPIC, anthropic('{"input_tokens":1,"output_tokens":2,"cache_read_input_tokens":-5}')))
+        .unavailable,
+    ).toBe('malformed');
   });
 
   it('a reasoning count given as a string', async () => {
@@ -85,7 +136,9 @@ describe('a JSON body: counts that are not non-negative safe integers are malfor
   });
 
   it('an input count given as null', async () => {
-    expect((await readBody(RESPONSES, responses('{"input_tokens":null,"output_tokens":2}'))).unavailable).toBe('malformed');
+    expect((await readBody(RESPONSES, responses('{"input_tokens":null,"output_tokens":2}'))).unavailable).toBe(
+      'malformed',
+    );
   });
 
   it('a usage that is not an object', async () => {
@@ -94,11 +147,20 @@ describe('a JSON body: counts that are not non-negative safe integers are malfor
   });
 
   it('a details object that is not an object', async () => {
-    expect((await readBody(CHAT, chat('{"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":7}'))).unavailable).toBe('malformed');
+    expect(
+      (await readBody(CHAT, chat('{"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":7}'))).unavailable,
+    ).toBe('malformed');
   });
 
   it('more cached tokens than input tokens', async () => {
-    expect((await readBody(CHAT, chat('{"prompt_tokens":10,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":11}}'))).unavailable).toBe('malformed');
+    expect(
+      (
+        await readBody(
+          CHAT,
+          chat('{"prompt_tokens":10,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":11}}'),
+        )
+      ).unavailable,
+    ).toBe('malformed');
   });
 
   it('more reasoning tokens than output tokens', async () => {
@@ -107,18 +169,27 @@ describe('a JSON body: counts that are not non-negative safe integers are malfor
   });
 
   it('Anthropic figures whose sum is not a safe integer', async () => {
-    expect((await readBody(ANTHROPIC, anthropic('{"input_tokens":9007199254740991,"cache_read_input_tokens":1,"output_tokens":2}'))).unavailable).toBe('malformed');
+    expect(
+      (
+        await readBody(
+          ANTHROPIC,
+          anthropic('{"input_tokens":9007199254740991,"cache_read_input_tokens":1,"output_tokens":2}'),
+        )
+      ).unavailable,
+    ).toBe('malformed');
   });
 });
 
 describe('a JSON body: where usage is looked for', () => {
   it('ignores usage written inside content text', async () => {
-    const body = '{"model":"gpt-4o","choices":[{"message":{"content":"{\\"usage\\": {\\"prompt_tokens\\": 5, \\"completion_tokens\\": 6}}"}}]}';
+    const body =
+      '{"model":"gpt-4o","choices":[{"message":{"content":"{\\"usage\\": {\\"prompt_tokens\\": 5, \\"completion_tokens\\": 6}}"}}]}';
     expect(await readBody(CHAT, body)).toEqual(unavailable(false, 'gpt-4o', 'missing'));
   });
 
   it('ignores usage nested in choices[0].message', async () => {
-    const body = '{"model":"gpt-4o","choices":[{"message":{"role":"assistant","usage":{"prompt_tokens":5,"completion_tokens":6}}}]}';
+    const body =
+      '{"model":"gpt-4o","choices":[{"message":{"role":"assistant","usage":{"prompt_tokens":5,"completion_tokens":6}}}]}';
     expect((await readBody(CHAT, body)).unavailable).toBe('missing');
   });
 
@@ -131,25 +202,37 @@ describe('a JSON body: where usage is looked for', () => {
   });
 
   it('ignores the Responses usage nested in a response object of a JSON body', async () => {
-    expect((await readBody(RESPONSES, '{"response":{"usage":{"input_tokens":1,"output_tokens":2}}}')).unavailable).toBe('missing');
+    expect((await readBody(RESPONSES, '{"response":{"usage":{"input_tokens":1,"output_tokens":2}}}')).unavailable).toBe(
+      'missing',
+    );
   });
 
   it('matches a key written with escapes as the key it means', async () => {
     const body = '{"\\u006dodel":"gpt-4o","\\u0075sage":{"prompt\\u005ftokens":7,"completion_tokens":8}}';
-    expect(await readBody(CHAT, body)).toEqual({ streaming: false, model: 'gpt-4o', usage: { inputTokens: 7, outputTokens: 8 }, unavailable: undefined, partial: undefined });
+    expect(await readBody(CHAT, body)).toEqual({
+      streaming: false,
+      model: 'gpt-4o',
+      usage: { inputTokens: 7, outputTokens: 8 },
+      unavailable: undefined,
+      partial: undefined,
+    });
   });
 
   it('does not match a key that only looks like one once escapes are ignored', async () => {
-    expect((await readBody(CHAT, '{"usage\\u0000":{"prompt_tokens":1,"completion_tokens":2}}')).unavailable).toBe('missing');
+    expect((await readBody(CHAT, '{"usage\\u0000":{"prompt_tokens":1,"completion_tokens":2}}')).unavailable).toBe(
+      'missing',
+    );
   });
 
   it('takes the last of a key given twice, as JSON.parse does', async () => {
-    const body = '{"usage":{"prompt_tokens":-1,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1}},"usage":{"prompt_tokens":3,"completion_tokens":4}}';
+    const body =
+      '{"usage":{"prompt_tokens":-1,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1}},"usage":{"prompt_tokens":3,"completion_tokens":4}}';
     expect((await readBody(CHAT, body)).usage).toEqual({ inputTokens: 3, outputTokens: 4 });
   });
 
   it('reads usage that comes before the rest of the body', async () => {
-    const body = '{"usage":{"input_tokens":1,"output_tokens":2},"model":"claude-opus-4-1","content":[{"type":"text","text":"Hi"}]}';
+    const body =
+      '{"usage":{"input_tokens":1,"output_tokens":2},"model":"claude-opus-4-1","content":[{"type":"text","text":"Hi"}]}';
     expect((await readBody(ANTHROPIC, body)).usage).toEqual({ inputTokens: 1, outputTokens: 2 });
   });
 
@@ -162,7 +245,10 @@ describe('a JSON body: where usage is looked for', () => {
   });
 
   it('is missing for an error body', async () => {
-    expect((await readBody(ANTHROPIC, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}')).unavailable).toBe('missing');
+    expect(
+      (await readBody(ANTHROPIC, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'))
+        .unavailable,
+    ).toBe('missing');
   });
 
   it('is missing for an empty body', async () => {
@@ -196,7 +282,11 @@ describe('a JSON body: the model', () => {
   });
 
   it('drops a model that is not valid UTF-8', async () => {
-    const body = Buffer.concat([Buffer.from('{"model":"gpt'), Buffer.from([0xff, 0xfe]), Buffer.from('","usage":null}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"model":"gpt'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('","usage":null}'),
+    ]);
     expect((await readBody(CHAT, body)).model).toBeUndefined();
   });
 
@@ -228,22 +318,33 @@ describe('a JSON body that is not JSON is malformed', () => {
   });
 
   it('reports none of a usage read before the error', async () => {
-    expect(await readBody(CHAT, '{"model":"gpt-4o","usage":{"prompt_tokens":1,"completion_tokens":2},}')).toEqual(unavailable(false, 'gpt-4o', 'malformed'));
+    expect(await readBody(CHAT, '{"model":"gpt-4o","usage":{"prompt_tokens":1,"completion_tokens":2},}')).toEqual(
+      unavailable(false, 'gpt-4o', 'malformed'),
+    );
   });
 });
 
 describe('a JSON body cut off', () => {
   it('is truncated when the body ends mid-document, with what had been seen', async () => {
-    const outcome = await readBody(ANTHROPIC, '{"model":"claude-opus-4-1","usage":{"input_tokens":10,"cache_read_input_tokens":5,"output_tok');
-    expect(outcome).toEqual(unavailable(false, 'claude-opus-4-1', 'truncated', { inputTokens: 15, cacheReadInputTokens: 5 }));
+    const outcome = await readBody(
+      ANTHROPIC,
+      '{"model":"claude-opus-4-1","usage":{"input_tokens":10,"cache_read_input_tokens":5,"output_tok',
+    );
+    expect(outcome).toEqual(
+      unavailable(false, 'claude-opus-4-1', 'truncated', { inputTokens: 15, cacheReadInputTokens: 5 }),
+    );
   });
 
   it('is truncated with nothing seen when it ends before usage', async () => {
-    expect(await readBody(CHAT, '{"model":"gpt-4o","choices":[{"index":0,')).toEqual(unavailable(false, 'gpt-4o', 'truncated', {}));
+    expect(await readBody(CHAT, '{"model":"gpt-4o","choices":[{"index":0,')).toEqual(
+      unavailable(false, 'gpt-4o', 'truncated', {}),
+    );
   });
 
   it('is truncated when the response closes before its end', async () => {
-    expect(await readChunks(CHAT, ['{"model":"gpt-4o","cho'], { aborted: true })).toEqual(unavailable(false, 'gpt-4o', 'truncated', {}));
+    expect(await readChunks(CHAT, ['{"model":"gpt-4o","cho'], { aborted: true })).toEqual(
+      unavailable(false, 'gpt-4o', 'truncated', {}),
+    );
   });
 
   it('is truncated when the response closes before a byte was sent', async () => {
@@ -251,7 +352,9 @@ describe('a JSON body cut off', () => {
   });
 
   it('still reads a complete body when the response closes after it', async () => {
-    expect((await readChunks(CHAT, [chat('{"prompt_tokens":1,"completion_tokens":2}')], { aborted: true })).usage).toEqual({ inputTokens: 1, outputTokens: 2 });
+    expect(
+      (await readChunks(CHAT, [chat('{"prompt_tokens":1,"completion_tokens":2}')], { aborted: true })).usage,
+    ).toEqual({ inputTokens: 1, outputTokens: 2 });
   });
 
   it('is malformed rather than truncated when a count seen before the cut was bad', async () => {

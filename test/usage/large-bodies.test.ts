@@ -61,14 +61,17 @@ describe('a 1 GiB event stream, written in 64 KiB chunks', () => {
     const before = memoryInUse();
     for (let written = 0; written < GiB; written += chunk.length) r.write(chunk);
     const grown = memoryInUse() - before;
-    r.write('data: {"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":22}}\n\ndata: [DONE]\n\n');
+    r.write(
+      'data: {"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":22}}\n\ndata: [DONE]\n\n',
+    );
     expect(await end(r)).toMatchObject({ model: 'gpt-4o', usage: { inputTokens: 11, outputTokens: 22 } });
     expect(grown).toBeLessThan(2 * MiB);
   });
 });
 
 describe('long SSE lines', () => {
-  const terminalPrefix = 'event: response.completed\ndata: {"type":"response.completed","sequence_number":9,"response":{"id":"resp_1","model":"gpt-5","output":[{"type":"message","content":[{"type":"output_text","text":"';
+  const terminalPrefix =
+    'event: response.completed\ndata: {"type":"response.completed","sequence_number":9,"response":{"id":"resp_1","model":"gpt-5","output":[{"type":"message","content":[{"type":"output_text","text":"';
   const terminalSuffix = '"}]}],"usage":{"input_tokens":5,"output_tokens":2500000,"total_tokens":2500005}}}\n\n';
 
   it('reads usage after 10 MiB of text on one line, without holding the line', async () => {
@@ -80,7 +83,13 @@ describe('long SSE lines', () => {
     for (let written = 0; written < 10 * MiB; written += CHUNK) r.write(text);
     const grown = memoryInUse() - before;
     r.write(terminalSuffix);
-    expect(await end(r)).toEqual({ streaming: true, model: 'gpt-5', usage: { inputTokens: 5, outputTokens: 2500000 }, unavailable: undefined, partial: undefined });
+    expect(await end(r)).toEqual({
+      streaming: true,
+      model: 'gpt-5',
+      usage: { inputTokens: 5, outputTokens: 2500000 },
+      unavailable: undefined,
+      partial: undefined,
+    });
     expect(grown).toBeLessThan(1 * MiB);
   });
 
@@ -108,7 +117,9 @@ describe('long SSE lines', () => {
     const r = reader('openai_chat_completions', SSE);
     r.write('data: {"model":"gpt-4o","choices":[{"delta":{"content":"');
     for (let written = 0; written <= MAX_DOCUMENT_BYTES; written += CHUNK) r.write(text);
-    r.write('"}}]}\n\ndata: {"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n');
+    r.write(
+      '"}}]}\n\ndata: {"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n',
+    );
     expect((await end(r)).usage).toEqual({ inputTokens: 1, outputTokens: 2 });
   });
 
@@ -126,7 +137,9 @@ describe('a JSON body past the document bound', () => {
   it('keeps a usage that was complete before the bound', async () => {
     const text = textChunk(CHUNK);
     const r = reader('anthropic_messages');
-    r.write('{"model":"claude-opus-4-1","usage":{"input_tokens":3,"output_tokens":4},"content":[{"type":"text","text":"');
+    r.write(
+      '{"model":"claude-opus-4-1","usage":{"input_tokens":3,"output_tokens":4},"content":[{"type":"text","text":"',
+    );
     for (let written = 0; written <= MAX_DOCUMENT_BYTES; written += CHUNK) r.write(text);
     r.write('"}]}');
     expect((await end(r)).usage).toEqual({ inputTokens: 3, outputTokens: 4 });
@@ -135,7 +148,9 @@ describe('a JSON body past the document bound', () => {
   it('is malformed, not too large, when the usage read before the bound had a bad count', async () => {
     const text = textChunk(CHUNK);
     const r = reader('anthropic_messages');
-    r.write('{"model":"claude-opus-4-1","usage":{"input_tokens":-3,"output_tokens":4},"content":[{"type":"text","text":"');
+    r.write(
+      '{"model":"claude-opus-4-1","usage":{"input_tokens":-3,"output_tokens":4},"content":[{"type":"text","text":"',
+    );
     for (let written = 0; written <= MAX_DOCUMENT_BYTES; written += CHUNK) r.write(text);
     r.write('"}]}');
     expect((await end(r)).unavailable).toBe('malformed');
@@ -178,7 +193,9 @@ describe('a JSON body past the document bound', () => {
 describe('many readers', () => {
   it('leave nothing behind once their responses have ended', async () => {
     const body = Buffer.from('{"model":"gpt-4o","usage":{"prompt_tokens":1,"completion_tokens":2}}');
-    const stream = Buffer.from('data: {"model":"gpt-4o","usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n');
+    const stream = Buffer.from(
+      'data: {"model":"gpt-4o","usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n',
+    );
     for (let i = 0; i < 1000; i++) {
       const r = reader('openai_chat_completions');
       r.write(body);
@@ -202,7 +219,9 @@ describe('many readers', () => {
     const before = memoryInUse();
     for (let i = 0; i < 1000; i++) {
       const r = reader('anthropic_messages', SSE);
-      r.write('event: message_start\ndata: {"type":"message_start","message":{"model":"claude-opus-4-1","usage":{"input_tokens":1,"output_tokens":1}}}\n\nevent: content_block_delta\ndata: {"type":"content_block_delta","delta":{"text":"');
+      r.write(
+        'event: message_start\ndata: {"type":"message_start","message":{"model":"claude-opus-4-1","usage":{"input_tokens":1,"output_tokens":1}}}\n\nevent: content_block_delta\ndata: {"type":"content_block_delta","delta":{"text":"',
+      );
       r.write(text);
       readers.push(r);
     }

@@ -11,51 +11,70 @@ const runs = (n: number) => Number(process.env.PROPERTY_RUNS ?? n);
 const FORMATS: readonly UsageFormat[] = ['openai_chat_completions', 'openai_responses', 'anthropic_messages'];
 
 /** Sorted distinct cut points inside `length`. */
-const cuts = (length: number, max = 40) => fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, length - 1) }), { maxLength: max }).map((a) => a.sort((x, y) => x - y));
+const cuts = (length: number, max = 40) =>
+  fc
+    .uniqueArray(fc.integer({ min: 1, max: Math.max(1, length - 1) }), { maxLength: max })
+    .map((a) => a.sort((x, y) => x - y));
 
 describe('properties: chunking', () => {
-  it.each(FIXTURES.map((f) => [f.name, f] as const))('%s reads the same however its bytes are split', async (_name, f) => {
-    await fc.assert(
-      fc.asyncProperty(cuts(f.bytes.length), async (at) => {
-        expect(await readChunks(f.format, splitAt(f.bytes, at), { contentType: f.contentType })).toEqual(f.expected);
-      }),
-      { seed: SEED, numRuns: runs(300) },
-    );
-  });
+  it.each(FIXTURES.map((f) => [f.name, f] as const))(
+    '%s reads the same however its bytes are split',
+    async (_name, f) => {
+      await fc.assert(
+        fc.asyncProperty(cuts(f.bytes.length), async (at) => {
+          expect(await readChunks(f.format, splitAt(f.bytes, at), { contentType: f.contentType })).toEqual(f.expected);
+        }),
+        { seed: SEED, numRuns: runs(300) },
+      );
+    },
+  );
 
-  it.each(FIXTURES.filter((f) => f.name.endsWith('.sse')).map((f) => [f.name, f] as const))('%s with CRLF line ends reads the same however split', async (_name, f) => {
-    const crlf = Buffer.from(f.bytes.toString('utf8').replaceAll('\n', '\r\n'));
-    await fc.assert(
-      fc.asyncProperty(cuts(crlf.length, 200), async (at) => {
-        expect(await readChunks(f.format, splitAt(crlf, at), { contentType: f.contentType })).toEqual(f.expected);
-      }),
-      { seed: SEED, numRuns: runs(200) },
-    );
-  });
+  it.each(FIXTURES.filter((f) => f.name.endsWith('.sse')).map((f) => [f.name, f] as const))(
+    '%s with CRLF line ends reads the same however split',
+    async (_name, f) => {
+      const crlf = Buffer.from(f.bytes.toString('utf8').replaceAll('\n', '\r\n'));
+      await fc.assert(
+        fc.asyncProperty(cuts(crlf.length, 200), async (at) => {
+          expect(await readChunks(f.format, splitAt(crlf, at), { contentType: f.contentType })).toEqual(f.expected);
+        }),
+        { seed: SEED, numRuns: runs(200) },
+      );
+    },
+  );
 
-  it.each(FIXTURES.map((f) => [f.name, f] as const))('%s written as utf8 strings reads the same however split', async (_name, f) => {
-    const text = f.bytes.toString('utf8');
-    // Cuts inside a surrogate pair would change the bytes sent (each half is encoded as U+FFFD).
-    const safe = (at: number) => (at > 0 && at < text.length && /[\uDC00-\uDFFF]/.test(text[at]!) ? at + 1 : at);
-    await fc.assert(
-      fc.asyncProperty(cuts(text.length), async (at) => {
-        const points = [...new Set(at.map(safe))].filter((p) => p < text.length);
-        const pieces = points.map((p, i) => text.slice(i === 0 ? 0 : points[i - 1], p)).concat(text.slice(points.at(-1) ?? 0));
-        expect(await readChunks(f.format, pieces, { contentType: f.contentType })).toEqual(f.expected);
-      }),
-      { seed: SEED, numRuns: runs(200) },
-    );
-  });
+  it.each(FIXTURES.map((f) => [f.name, f] as const))(
+    '%s written as utf8 strings reads the same however split',
+    async (_name, f) => {
+      const text = f.bytes.toString('utf8');
+      // Cuts inside a surrogate pair would change the bytes sent (each half is encoded as U+FFFD).
+      const safe = (at: number) => (at > 0 && at < text.length && /[\uDC00-\uDFFF]/.test(text[at]!) ? at + 1 : at);
+      await fc.assert(
+        fc.asyncProperty(cuts(text.length), async (at) => {
+          const points = [...new Set(at.map(safe))].filter((p) => p < text.length);
+          const pieces = points
+            .map((p, i) => text.slice(i === 0 ? 0 : points[i - 1], p))
+            .concat(text.slice(points.at(-1) ?? 0));
+          expect(await readChunks(f.format, pieces, { contentType: f.contentType })).toEqual(f.expected);
+        }),
+        { seed: SEED, numRuns: runs(200) },
+      );
+    },
+  );
 
-  it.each(FIXTURES.map((f) => [f.name, f] as const))('%s in gzip reads the same however its compressed bytes are split', async (_name, f) => {
-    const gzip = gzipSync(f.bytes);
-    await fc.assert(
-      fc.asyncProperty(cuts(gzip.length), async (at) => {
-        expect(await readChunks(f.format, splitAt(gzip, at), { contentType: f.contentType, contentEncoding: 'gzip' })).toEqual(f.expected);
-      }),
-      { seed: SEED, numRuns: runs(50) },
-    );
-  });
+  it.each(FIXTURES.map((f) => [f.name, f] as const))(
+    '%s in gzip reads the same however its compressed bytes are split',
+    async (_name, f) => {
+      const gzip = gzipSync(f.bytes);
+      await fc.assert(
+        fc.asyncProperty(cuts(gzip.length), async (at) => {
+          expect(
+            await readChunks(f.format, splitAt(gzip, at), { contentType: f.contentType, contentEncoding: 'gzip' }),
+          ).toEqual(f.expected);
+        }),
+        { seed: SEED, numRuns: runs(50) },
+      );
+    },
+  );
 });
 
 /** No lone surrogate (encodeURIComponent refuses them): a check apart from the reader's. */
@@ -92,13 +111,21 @@ function checkOutcome(outcome: UsageOutcome, streaming: boolean): void {
 const damaged = fc
   .tuple(
     fc.constantFrom(...FIXTURES),
-    fc.array(fc.tuple(fc.constantFrom('flip', 'drop', 'repeat', 'insert'), fc.nat(), fc.nat(64), fc.uint8Array({ maxLength: 16 })), { maxLength: 8 }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('flip', 'drop', 'repeat', 'insert'),
+        fc.nat(),
+        fc.nat(64),
+        fc.uint8Array({ maxLength: 16 }),
+      ),
+      { maxLength: 8 },
+    ),
   )
   .map(([f, edits]) => {
     let bytes = Buffer.from(f.bytes);
     for (const [edit, at, length, random] of edits) {
       const i = at % (bytes.length + 1);
-      if (edit === 'flip' && i < bytes.length) bytes[i]! ^= 1 << length % 8;
+      if (edit === 'flip' && i < bytes.length) bytes[i]! ^= 1 << (length % 8);
       else if (edit === 'drop') bytes = Buffer.concat([bytes.subarray(0, i), bytes.subarray(i + length)]);
       else if (edit === 'repeat') bytes = Buffer.concat([bytes.subarray(0, i + length), bytes.subarray(i)]);
       else bytes = Buffer.concat([bytes.subarray(0, i), random, bytes.subarray(i)]);
@@ -106,7 +133,11 @@ const damaged = fc
     return { format: f.format, streaming: f.name.endsWith('.sse'), bytes };
   });
 
-const anyBytes = fc.record({ format: fc.constantFrom(...FORMATS), streaming: fc.boolean(), bytes: fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)) });
+const anyBytes = fc.record({
+  format: fc.constantFrom(...FORMATS),
+  streaming: fc.boolean(),
+  bytes: fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)),
+});
 
 describe('properties: hostile bytes', () => {
   it('any bytes, damaged responses included, in any chunks: no throw, one consistent outcome', async () => {
@@ -118,7 +149,10 @@ describe('properties: hostile bytes', () => {
         fc.boolean(),
         fc.boolean(),
         async (body, seed, encoding, aborted, asString) => {
-          const reader = createUsageReader(body.format, { contentType: body.streaming ? SSE : JSON_TYPE, contentEncoding: encoding });
+          const reader = createUsageReader(body.format, {
+            contentType: body.streaming ? SSE : JSON_TYPE,
+            contentEncoding: encoding,
+          });
           // For an encoding, the bytes are taken as already compressed: mostly garbage to zlib.
           const rng = fc.sample(cuts(body.bytes.length, 20), { seed, numRuns: 1 })[0]!;
           for (const piece of splitAt(body.bytes, rng)) {
@@ -150,7 +184,9 @@ describe('properties: hostile bytes', () => {
   });
 
   it('an unknown format is refused when the reader is made', () => {
-    expect(() => createUsageReader('toString' as UsageFormat, { contentType: JSON_TYPE, contentEncoding: undefined })).toThrow(TypeError);
+    expect(() =>
+      createUsageReader('toString' as UsageFormat, { contentType: JSON_TYPE, contentEncoding: undefined }),
+    ).toThrow(TypeError);
   });
 
   it('a done callback that throws does not escape', () => {
@@ -198,7 +234,7 @@ function jsonString(value: string, escapeMask: number): string {
       const len = plain[i + 1] === 'u' ? 6 : 2;
       out += plain.slice(i, i + len);
       i += len - 1;
-    } else if ((escapeMask >> k++ % 30) & 1) out += `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    } else if ((escapeMask >> (k++ % 30)) & 1) out += `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
     else out += c;
   }
   return `"${out}"`;
@@ -213,14 +249,32 @@ const modelValue = fc.oneof(
 const numberText = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: 0, max: 100000 }).map(String) },
   fc.integer({ min: -5, max: 5 }).map(String),
-  fc.constantFrom('0', '-0', '1.0', '1e2', '1E+2', '25e-1', '2.5', '9007199254740991', '9007199254740992', '1e300', '0.0000', '12.50e1', '-0.0'),
+  fc.constantFrom(
+    '0',
+    '-0',
+    '1.0',
+    '1e2',
+    '1E+2',
+    '25e-1',
+    '2.5',
+    '9007199254740991',
+    '9007199254740992',
+    '1e300',
+    '0.0000',
+    '12.50e1',
+    '-0.0',
+  ),
 );
 
 function keyText(key: string, mask: number) {
   return jsonString(key, mask);
 }
 
-const leaf: fc.Arbitrary<string> = fc.oneof(numberText, fc.constantFrom('null', 'true', 'false', '"12"', '{}', '[]', '[1,2]'), fc.string({ maxLength: 8 }).map((s) => JSON.stringify(s)));
+const leaf: fc.Arbitrary<string> = fc.oneof(
+  numberText,
+  fc.constantFrom('null', 'true', 'false', '"12"', '{}', '[]', '[1,2]'),
+  fc.string({ maxLength: 8 }).map((s) => JSON.stringify(s)),
+);
 
 /** An object's text from entries, with whitespace around the tokens. */
 const objectOf = (entries: fc.Arbitrary<[string, string][]>) =>
@@ -230,43 +284,84 @@ const objectOf = (entries: fc.Arbitrary<[string, string][]>) =>
   });
 
 function usageArbitrary(format: UsageFormat): fc.Arbitrary<string> {
-  const countEntry = fc.tuple(fc.constantFrom(...COUNT_KEYS[format]), fc.nat(), fc.oneof({ weight: 4, arbitrary: numberText }, { weight: 1, arbitrary: leaf }));
-  const detailsEntry = DETAILS[format].length === 0 ? fc.constant(null) : fc.tuple(fc.constantFrom(...DETAILS[format]), fc.nat(), fc.oneof(numberText, leaf), fc.nat(), fc.boolean());
+  const countEntry = fc.tuple(
+    fc.constantFrom(...COUNT_KEYS[format]),
+    fc.nat(),
+    fc.oneof({ weight: 4, arbitrary: numberText }, { weight: 1, arbitrary: leaf }),
+  );
+  const detailsEntry =
+    DETAILS[format].length === 0
+      ? fc.constant(null)
+      : fc.tuple(fc.constantFrom(...DETAILS[format]), fc.nat(), fc.oneof(numberText, leaf), fc.nat(), fc.boolean());
   return objectOf(
-    fc.tuple(fc.array(countEntry, { maxLength: 6 }), fc.array(detailsEntry, { maxLength: 2 }), fc.array(fc.tuple(fc.string({ maxLength: 6 }), leaf), { maxLength: 2 })).map(([counts, details, other]) => {
-      const entries: [string, string][] = counts.map(([k, mask, v]) => [keyText(k, mask % 4 === 0 ? mask : 0), v]);
-      for (const d of details) {
-        if (d === null) continue;
-        const [[outer, inner], mask, value, innerMask, asNull] = d;
-        entries.push([keyText(outer, mask % 5 === 0 ? mask : 0), asNull ? 'null' : `{${keyText(inner, innerMask % 5 === 0 ? innerMask : 0)}:${value}}`]);
-      }
-      for (const [k, v] of other) entries.push([JSON.stringify(k), v]);
-      return entries;
-    }),
+    fc
+      .tuple(
+        fc.array(countEntry, { maxLength: 6 }),
+        fc.array(detailsEntry, { maxLength: 2 }),
+        fc.array(fc.tuple(fc.string({ maxLength: 6 }), leaf), { maxLength: 2 }),
+      )
+      .map(([counts, details, other]) => {
+        const entries: [string, string][] = counts.map(([k, mask, v]) => [keyText(k, mask % 4 === 0 ? mask : 0), v]);
+        for (const d of details) {
+          if (d === null) continue;
+          const [[outer, inner], mask, value, innerMask, asNull] = d;
+          entries.push([
+            keyText(outer, mask % 5 === 0 ? mask : 0),
+            asNull ? 'null' : `{${keyText(inner, innerMask % 5 === 0 ? innerMask : 0)}:${value}}`,
+          ]);
+        }
+        for (const [k, v] of other) entries.push([JSON.stringify(k), v]);
+        return entries;
+      }),
   );
 }
 
 function bodyArbitrary(format: UsageFormat): fc.Arbitrary<string> {
   const usage = fc.oneof({ weight: 6, arbitrary: usageArbitrary(format) }, { weight: 1, arbitrary: leaf });
-  const model = fc.oneof({ weight: 4, arbitrary: fc.tuple(modelValue, fc.nat()).map(([m, mask]) => jsonString(m, mask % 3 === 0 ? mask : 0)) }, { weight: 1, arbitrary: leaf });
-  const nested = fc.tuple(usage, model).map(([u, m]) => `{"choices":[{"message":{"usage":${u},"model":${m}}}],"content":"\\"usage\\": ${u.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replace(/[\n\r\t]/g, ' ')}"}`);
+  const model = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.tuple(modelValue, fc.nat()).map(([m, mask]) => jsonString(m, mask % 3 === 0 ? mask : 0)),
+    },
+    { weight: 1, arbitrary: leaf },
+  );
+  const nested = fc.tuple(usage, model).map(
+    ([u, m]) =>
+      `{"choices":[{"message":{"usage":${u},"model":${m}}}],"content":"\\"usage\\": ${u
+        .replaceAll('\\', '\\\\')
+        .replaceAll('"', '\\"')
+        .replace(/[\n\r\t]/g, ' ')}"}`,
+  );
   const entry = fc.oneof(
     fc.tuple(fc.nat(), usage).map(([mask, u]): [string, string] => [keyText('usage', mask % 4 === 0 ? mask : 0), u]),
     fc.tuple(fc.nat(), model).map(([mask, m]): [string, string] => [keyText('model', mask % 4 === 0 ? mask : 0), m]),
     nested.map((n): [string, string] => ['"meta"', n]),
     fc.tuple(fc.string({ maxLength: 8 }), leaf).map(([k, v]): [string, string] => [JSON.stringify(k), v]),
   );
-  return fc.oneof({ weight: 12, arbitrary: objectOf(fc.array(entry, { maxLength: 7 })) }, { weight: 1, arbitrary: leaf }, { weight: 1, arbitrary: usage.map((u) => `[${u}]`) });
+  return fc.oneof(
+    { weight: 12, arbitrary: objectOf(fc.array(entry, { maxLength: 7 })) },
+    { weight: 1, arbitrary: leaf },
+    { weight: 1, arbitrary: usage.map((u) => `[${u}]`) },
+  );
 }
 
 /** The model check, written apart from the reader's. */
 function referenceModelOk(model: string): boolean {
-  return model.length > 0 && [...model].length <= 256 && isWellFormed(model) && ![...model].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f));
+  return (
+    model.length > 0 &&
+    [...model].length <= 256 &&
+    isWellFormed(model) &&
+    ![...model].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f))
+  );
 }
 
 /** What the contract says a JSON body reads as, computed with JSON.parse. */
 function reference(format: UsageFormat, text: string): UsageOutcome {
-  const outcome = (model: string | undefined, usage: Usage | undefined, reason?: UsageOutcome['unavailable']): UsageOutcome => ({
+  const outcome = (
+    model: string | undefined,
+    usage: Usage | undefined,
+    reason?: UsageOutcome['unavailable'],
+  ): UsageOutcome => ({
     streaming: false,
     model,
     usage,
@@ -274,7 +369,8 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
     partial: undefined,
   });
   const doc: unknown = JSON.parse(text);
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(doc)) return outcome(undefined, undefined, 'missing');
   const model = typeof doc.model === 'string' && referenceModelOk(doc.model) ? doc.model : undefined;
   const u = doc.usage;
@@ -298,10 +394,20 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
   };
   let usage: Usage | undefined;
   if (format === 'anthropic_messages') {
-    const [i, o, r, c] = [count(u.input_tokens), count(u.output_tokens), count(u.cache_read_input_tokens), count(u.cache_creation_input_tokens)];
+    const [i, o, r, c] = [
+      count(u.input_tokens),
+      count(u.output_tokens),
+      count(u.cache_read_input_tokens),
+      count(u.cache_creation_input_tokens),
+    ];
     const input = i === undefined ? undefined : i + (r ?? 0) + (c ?? 0);
     if (!bad && input !== undefined && o !== undefined && Number.isSafeInteger(input)) {
-      usage = { inputTokens: input, outputTokens: o, ...(r !== undefined && { cacheReadInputTokens: r }), ...(c !== undefined && { cacheCreationInputTokens: c }) };
+      usage = {
+        inputTokens: input,
+        outputTokens: o,
+        ...(r !== undefined && { cacheReadInputTokens: r }),
+        ...(c !== undefined && { cacheCreationInputTokens: c }),
+      };
     }
   } else {
     const chat = format === 'openai_chat_completions';
@@ -310,7 +416,12 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
     const cached = nested(chat ? 'prompt_tokens_details' : 'input_tokens_details', 'cached_tokens');
     const reasoning = nested(chat ? 'completion_tokens_details' : 'output_tokens_details', 'reasoning_tokens');
     if (!bad && i !== undefined && o !== undefined && (cached ?? 0) <= i && (reasoning ?? 0) <= o) {
-      usage = { inputTokens: i, outputTokens: o, ...(cached !== undefined && { cacheReadInputTokens: cached }), ...(reasoning !== undefined && { reasoningOutputTokens: reasoning }) };
+      usage = {
+        inputTokens: i,
+        outputTokens: o,
+        ...(cached !== undefined && { cacheReadInputTokens: cached }),
+        ...(reasoning !== undefined && { reasoningOutputTokens: reasoning }),
+      };
     }
   }
   return outcome(model, usage, 'malformed');
@@ -326,7 +437,9 @@ describe('properties: JSON bodies against JSON.parse', () => {
         // The reference reads the bytes too: a lone surrogate in `text` is sent as U+FFFD.
         const expected = reference(format, bytes.toString('utf8'));
         expect(await readChunks(format, splitAt(bytes, at))).toEqual(expected);
-        seen[expected.unavailable === undefined ? 'usage' : expected.unavailable === 'malformed' ? 'malformed' : 'missing']++;
+        seen[
+          expected.unavailable === undefined ? 'usage' : expected.unavailable === 'malformed' ? 'malformed' : 'missing'
+        ]++;
         if (expected.model !== undefined) seen.model++;
       }),
       { seed: SEED, numRuns: runs(1500) },

@@ -3,7 +3,10 @@ import { SseLineParser } from '../../src/usage/sse-lines';
 import { readChunks, SSE } from './support';
 
 /** The events a stream's bytes make, as the spec's interpretation gives them: name and data. */
-function events(chunks: readonly (string | Uint8Array)[], names: readonly string[] = ['message_stop', 'ping']): { name: string | undefined; data: string }[] {
+function events(
+  chunks: readonly (string | Uint8Array)[],
+  names: readonly string[] = ['message_stop', 'ping'],
+): { name: string | undefined; data: string }[] {
   const out: { name: string | undefined; data: string }[] = [];
   let lines: Buffer[][] = [];
   const parser: SseLineParser = new SseLineParser(
@@ -13,7 +16,10 @@ function events(chunks: readonly (string | Uint8Array)[], names: readonly string
       dispatch: () => {
         if (lines.length > 0) {
           const index = parser.eventIndex;
-          out.push({ name: index < 0 ? undefined : names[index], data: lines.map((parts) => Buffer.concat(parts).toString('utf8')).join('\n') });
+          out.push({
+            name: index < 0 ? undefined : names[index],
+            data: lines.map((parts) => Buffer.concat(parts).toString('utf8')).join('\n'),
+          });
         }
         lines = [];
       },
@@ -66,11 +72,15 @@ describe('SSE framing', () => {
   });
 
   it('skips comments and other fields', () => {
-    expect(events([': keep-alive\nid: 7\nretry: 1000\ndata: a\n:data: b\n\n'])).toEqual([{ name: undefined, data: 'a' }]);
+    expect(events([': keep-alive\nid: 7\nretry: 1000\ndata: a\n:data: b\n\n'])).toEqual([
+      { name: undefined, data: 'a' },
+    ]);
   });
 
   it('skips fields whose names only start like data or event', () => {
-    expect(events(['datas: a\ndat: b\neventual: ping\nData: c\ndata: d\n\n'])).toEqual([{ name: undefined, data: 'd' }]);
+    expect(events(['datas: a\ndat: b\neventual: ping\nData: c\ndata: d\n\n'])).toEqual([
+      { name: undefined, data: 'd' },
+    ]);
   });
 
   it('does not dispatch an event without data', () => {
@@ -91,7 +101,9 @@ describe('SSE framing', () => {
 
   it('ignores a UTF-8 BOM at the start, even split across chunks', () => {
     expect(events(['\uFEFFdata: a\n\n'])).toEqual([{ name: undefined, data: 'a' }]);
-    expect(events([Buffer.from([0xef]), Buffer.from([0xbb]), Buffer.from([0xbf]), 'data: a\n\n'])).toEqual([{ name: undefined, data: 'a' }]);
+    expect(events([Buffer.from([0xef]), Buffer.from([0xbb]), Buffer.from([0xbf]), 'data: a\n\n'])).toEqual([
+      { name: undefined, data: 'a' },
+    ]);
   });
 
   it('ignores a BOM only at the start', () => {
@@ -123,10 +135,12 @@ describe('SSE framing', () => {
 
 describe('SSE framing, through the reader', () => {
   const usageChunk = '{"model":"gpt-4o","usage":{"prompt_tokens":1,"completion_tokens":2}}';
-  const read = (chunks: readonly (string | Uint8Array)[]) => readChunks('openai_chat_completions', chunks, { contentType: SSE });
+  const read = (chunks: readonly (string | Uint8Array)[]) =>
+    readChunks('openai_chat_completions', chunks, { contentType: SSE });
 
   it('joins the data lines of one event with LF before reading them as JSON', async () => {
-    const split = 'data: {"model":"gpt-4o",\ndata: "usage":{"prompt_tokens":1,\ndata: "completion_tokens":2}}\n\ndata: [DONE]\n\n';
+    const split =
+      'data: {"model":"gpt-4o",\ndata: "usage":{"prompt_tokens":1,\ndata: "completion_tokens":2}}\n\ndata: [DONE]\n\n';
     expect((await read([split])).usage).toEqual({ inputTokens: 1, outputTokens: 2 });
   });
 
@@ -141,9 +155,17 @@ describe('SSE framing, through the reader', () => {
       '\uFEFF: ok\r\nevent: message_start\r\ndata: {"type":"message_start","message":{"model":"claude-é🚀","content":[],"usage":{"input_tokens":3,"output_tokens":1}}}\r\n\r\n' +
       'event: message_delta\r\ndata: {"type":"message_delta",\r\ndata: "usage":{"output_tokens":9}}\r\n\r\nevent: message_stop\r\ndata: {"type":"message_stop"}\r\n\r\n';
     const bytes = Buffer.from(text);
-    const expected = { streaming: true, model: 'claude-é🚀', usage: { inputTokens: 3, outputTokens: 9 }, unavailable: undefined, partial: undefined };
+    const expected = {
+      streaming: true,
+      model: 'claude-é🚀',
+      usage: { inputTokens: 3, outputTokens: 9 },
+      unavailable: undefined,
+      partial: undefined,
+    };
     for (let at = 0; at <= bytes.length; at++) {
-      const outcome = await readChunks('anthropic_messages', [bytes.subarray(0, at), bytes.subarray(at)], { contentType: SSE });
+      const outcome = await readChunks('anthropic_messages', [bytes.subarray(0, at), bytes.subarray(at)], {
+        contentType: SSE,
+      });
       expect(outcome, `split at ${at}`).toEqual(expected);
     }
   });
@@ -156,6 +178,9 @@ describe('SSE framing, through the reader', () => {
     const text = `data: {"model":"gpt-🚀","usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n`;
     const at = text.indexOf('🚀') + 1;
     // Node encodes each half on its own, as U+FFFD: the model the client receives is not the one sent.
-    expect(await read([text.slice(0, at), text.slice(at)])).toMatchObject({ model: 'gpt-\uFFFD\uFFFD', usage: { inputTokens: 1, outputTokens: 2 } });
+    expect(await read([text.slice(0, at), text.slice(at)])).toMatchObject({
+      model: 'gpt-\uFFFD\uFFFD',
+      usage: { inputTokens: 1, outputTokens: 2 },
+    });
   });
 });

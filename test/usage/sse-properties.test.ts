@@ -52,7 +52,12 @@ function isWellFormed(text: string): boolean {
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const modelOk = (m: unknown): m is string => typeof m === 'string' && m.length > 0 && [...m].length <= 256 && isWellFormed(m) && ![...m].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f));
+const modelOk = (m: unknown): m is string =>
+  typeof m === 'string' &&
+  m.length > 0 &&
+  [...m].length <= 256 &&
+  isWellFormed(m) &&
+  ![...m].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f));
 
 /** Counts as the provider gave them; `bad` once one is not a non-negative safe integer. */
 class RefCounts {
@@ -70,8 +75,14 @@ function openAiUsage(u: Json, chat: boolean): Usage | undefined {
   c.take('i', chat ? u.prompt_tokens : u.input_tokens);
   c.take('o', chat ? u.completion_tokens : u.output_tokens);
   for (const [outer, inner, key] of chat
-    ? [['prompt_tokens_details', 'cached_tokens', 'c'], ['completion_tokens_details', 'reasoning_tokens', 'r']]
-    : [['input_tokens_details', 'cached_tokens', 'c'], ['output_tokens_details', 'reasoning_tokens', 'r']]) {
+    ? [
+        ['prompt_tokens_details', 'cached_tokens', 'c'],
+        ['completion_tokens_details', 'reasoning_tokens', 'r'],
+      ]
+    : [
+        ['input_tokens_details', 'cached_tokens', 'c'],
+        ['output_tokens_details', 'reasoning_tokens', 'r'],
+      ]) {
     const d = u[outer!];
     if (d === undefined || d === null) continue;
     if (!isObject(d)) c.bad = true;
@@ -79,11 +90,23 @@ function openAiUsage(u: Json, chat: boolean): Usage | undefined {
   }
   const { i, o, c: cached, r } = c.values;
   if (c.bad || i === undefined || o === undefined || (cached ?? 0) > i || (r ?? 0) > o) return undefined;
-  return { inputTokens: i, outputTokens: o, ...(cached !== undefined && { cacheReadInputTokens: cached }), ...(r !== undefined && { reasoningOutputTokens: r }) };
+  return {
+    inputTokens: i,
+    outputTokens: o,
+    ...(cached !== undefined && { cacheReadInputTokens: cached }),
+    ...(r !== undefined && { reasoningOutputTokens: r }),
+  };
 }
 
 const ANTHROPIC_TYPES = ['message_start', 'message_delta', 'message_stop'];
-const RESPONSES_TYPES = ['response.completed', 'response.incomplete', 'response.failed', 'response.created', 'response.in_progress', 'response.queued'];
+const RESPONSES_TYPES = [
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+  'response.created',
+  'response.in_progress',
+  'response.queued',
+];
 
 function reference(format: UsageFormat, text: string): UsageOutcome {
   let model: string | undefined;
@@ -125,7 +148,8 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
     }
     const types = format === 'anthropic_messages' ? ANTHROPIC_TYPES : RESPONSES_TYPES;
     if ('type' in doc && typeof doc.type === 'string' && !types.includes(doc.type)) continue;
-    const type = 'type' in doc ? (typeof doc.type === 'string' ? types.indexOf(doc.type) : -1) : types.indexOf(event.name);
+    const type =
+      'type' in doc ? (typeof doc.type === 'string' ? types.indexOf(doc.type) : -1) : types.indexOf(event.name);
     if (format === 'anthropic_messages') {
       if (type === 0 && isObject(doc.message)) {
         if (modelOk(doc.message.model)) model = doc.message.model;
@@ -149,7 +173,12 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
     const sum = input === undefined ? undefined : input + (read ?? 0) + (creation ?? 0);
     if (complete && sawAnthropicUsage && !malformed) {
       if (sum !== undefined && output !== undefined && Number.isSafeInteger(sum)) {
-        usage = { inputTokens: sum, outputTokens: output, ...(read !== undefined && { cacheReadInputTokens: read }), ...(creation !== undefined && { cacheCreationInputTokens: creation }) };
+        usage = {
+          inputTokens: sum,
+          outputTokens: output,
+          ...(read !== undefined && { cacheReadInputTokens: read }),
+          ...(creation !== undefined && { cacheCreationInputTokens: creation }),
+        };
       } else malformed = true;
     }
     partial = {
@@ -169,22 +198,55 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
 // ---------------------------------------------------------------------------------------------
 // Events as the providers send them, with values of every sort where the counts and models go.
 
-const count = fc.oneof({ weight: 12, arbitrary: fc.nat(5000) }, fc.constantFrom(-1, 1.5, '7', true, null, 9007199254740992, {}, [3], 0));
-const model = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('gpt-4o-mini', 'claude-sonnet-4-5', 'gpt-5') }, fc.constantFrom('', 7, null, 'x\u0001', '\ud800'), fc.string({ maxLength: 10 }));
-const maybe = <T,>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 4 });
+const count = fc.oneof(
+  { weight: 12, arbitrary: fc.nat(5000) },
+  fc.constantFrom(-1, 1.5, '7', true, null, 9007199254740992, {}, [3], 0),
+);
+const model = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('gpt-4o-mini', 'claude-sonnet-4-5', 'gpt-5') },
+  fc.constantFrom('', 7, null, 'x\u0001', '\ud800'),
+  fc.string({ maxLength: 10 }),
+);
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 4 });
 const record = (shape: Record<string, fc.Arbitrary<unknown>>) =>
   fc.record(shape).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
 
 const chatUsage = fc.oneof(
-  { weight: 6, arbitrary: record({ prompt_tokens: maybe(count), completion_tokens: maybe(count), total_tokens: maybe(count), prompt_tokens_details: maybe(fc.oneof(record({ cached_tokens: maybe(count) }), fc.constant(null))), completion_tokens_details: maybe(record({ reasoning_tokens: maybe(count) })) }) },
+  {
+    weight: 6,
+    arbitrary: record({
+      prompt_tokens: maybe(count),
+      completion_tokens: maybe(count),
+      total_tokens: maybe(count),
+      prompt_tokens_details: maybe(fc.oneof(record({ cached_tokens: maybe(count) }), fc.constant(null))),
+      completion_tokens_details: maybe(record({ reasoning_tokens: maybe(count) })),
+    }),
+  },
   fc.constantFrom(null, null, null, 5, 'usage'),
 );
 const responsesUsage = fc.oneof(
-  { weight: 6, arbitrary: record({ input_tokens: maybe(count), output_tokens: maybe(count), input_tokens_details: maybe(record({ cached_tokens: maybe(count) })), output_tokens_details: maybe(record({ reasoning_tokens: maybe(count) })) }) },
+  {
+    weight: 6,
+    arbitrary: record({
+      input_tokens: maybe(count),
+      output_tokens: maybe(count),
+      input_tokens_details: maybe(record({ cached_tokens: maybe(count) })),
+      output_tokens_details: maybe(record({ reasoning_tokens: maybe(count) })),
+    }),
+  },
   fc.constantFrom(null, [], 'usage'),
 );
 const anthropicUsage = fc.oneof(
-  { weight: 6, arbitrary: record({ input_tokens: maybe(count), output_tokens: maybe(count), cache_read_input_tokens: maybe(count), cache_creation_input_tokens: maybe(count), service_tier: maybe(fc.constant('standard')) }) },
+  {
+    weight: 6,
+    arbitrary: record({
+      input_tokens: maybe(count),
+      output_tokens: maybe(count),
+      cache_read_input_tokens: maybe(count),
+      cache_creation_input_tokens: maybe(count),
+      service_tier: maybe(fc.constant('standard')),
+    }),
+  },
   fc.constantFrom(null, 3),
 );
 const text = fc.string({ maxLength: 12 });
@@ -194,26 +256,89 @@ const decoyUsage = fc.constant({ input_tokens: 999, output_tokens: 999, prompt_t
 type Spec = { readonly name: string; readonly data: unknown };
 
 const chatEvent: fc.Arbitrary<Spec> = fc.oneof(
-  { weight: 8, arbitrary: record({ id: fc.constant('chatcmpl-1'), object: fc.constant('chat.completion.chunk'), model: maybe(model), choices: fc.constantFrom([], [{ index: 0, delta: { content: 'hi' } }]), usage: maybe(chatUsage) }).map((data) => ({ name: '', data })) },
+  {
+    weight: 8,
+    arbitrary: record({
+      id: fc.constant('chatcmpl-1'),
+      object: fc.constant('chat.completion.chunk'),
+      model: maybe(model),
+      choices: fc.constantFrom([], [{ index: 0, delta: { content: 'hi' } }]),
+      usage: maybe(chatUsage),
+    }).map((data) => ({ name: '', data })),
+  },
   fc.constant({ name: '', data: '[DONE]' }),
-  text.map((t) => ({ name: '', data: { choices: [{ delta: { content: t, usage: { prompt_tokens: 5, completion_tokens: 5 } } }] } })),
+  text.map((t) => ({
+    name: '',
+    data: { choices: [{ delta: { content: t, usage: { prompt_tokens: 5, completion_tokens: 5 } } }] },
+  })),
   fc.constantFrom({ name: '', data: [1, 2] }, { name: '', data: '"just a string"' }, { name: '', data: '' }),
 );
 
-const anthropicType = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...ANTHROPIC_TYPES, 'content_block_delta', 'ping', 'error') }, fc.constantFrom(undefined, 3));
+const anthropicType = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...ANTHROPIC_TYPES, 'content_block_delta', 'ping', 'error') },
+  fc.constantFrom(undefined, 3),
+);
 const anthropicEvent: fc.Arbitrary<Spec> = fc
-  .tuple(anthropicType, fc.boolean(), fc.constantFrom(...ANTHROPIC_TYPES, 'content_block_delta', 'ping', ''), maybe(fc.oneof(record({ model: maybe(model), usage: maybe(anthropicUsage), role: fc.constant('assistant') }), fc.constant('msg'))), maybe(anthropicUsage), maybe(text))
+  .tuple(
+    anthropicType,
+    fc.boolean(),
+    fc.constantFrom(...ANTHROPIC_TYPES, 'content_block_delta', 'ping', ''),
+    maybe(
+      fc.oneof(
+        record({ model: maybe(model), usage: maybe(anthropicUsage), role: fc.constant('assistant') }),
+        fc.constant('msg'),
+      ),
+    ),
+    maybe(anthropicUsage),
+    maybe(text),
+  )
   .map(([type, nameMatches, otherName, message, usage, delta]) => ({
     name: nameMatches && typeof type === 'string' ? type : otherName,
-    data: Object.fromEntries(Object.entries({ type, message, usage, delta: delta === undefined ? undefined : { type: 'text_delta', text: delta } }).filter(([, v]) => v !== undefined)),
+    data: Object.fromEntries(
+      Object.entries({
+        type,
+        message,
+        usage,
+        delta: delta === undefined ? undefined : { type: 'text_delta', text: delta },
+      }).filter(([, v]) => v !== undefined),
+    ),
   }));
 
-const responsesType = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...RESPONSES_TYPES, 'response.output_text.delta', 'response.output_item.done', 'error') }, fc.constantFrom(undefined, 7));
+const responsesType = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.constantFrom(...RESPONSES_TYPES, 'response.output_text.delta', 'response.output_item.done', 'error'),
+  },
+  fc.constantFrom(undefined, 7),
+);
 const responsesEvent: fc.Arbitrary<Spec> = fc
-  .tuple(responsesType, fc.boolean(), fc.constantFrom(...RESPONSES_TYPES, 'response.output_text.delta', ''), maybe(fc.oneof(record({ id: fc.constant('resp_1'), model: maybe(model), usage: maybe(responsesUsage), output: fc.constant([]) }), fc.constant(4))), maybe(decoyUsage))
+  .tuple(
+    responsesType,
+    fc.boolean(),
+    fc.constantFrom(...RESPONSES_TYPES, 'response.output_text.delta', ''),
+    maybe(
+      fc.oneof(
+        record({
+          id: fc.constant('resp_1'),
+          model: maybe(model),
+          usage: maybe(responsesUsage),
+          output: fc.constant([]),
+        }),
+        fc.constant(4),
+      ),
+    ),
+    maybe(decoyUsage),
+  )
   .map(([type, nameMatches, otherName, response, item]) => ({
     name: nameMatches && typeof type === 'string' ? type : otherName,
-    data: Object.fromEntries(Object.entries({ type, sequence_number: 1, response, item: item === undefined ? undefined : { type: 'message', usage: item } }).filter(([, v]) => v !== undefined)),
+    data: Object.fromEntries(
+      Object.entries({
+        type,
+        sequence_number: 1,
+        response,
+        item: item === undefined ? undefined : { type: 'message', usage: item },
+      }).filter(([, v]) => v !== undefined),
+    ),
   }));
 
 /** One event's bytes, framed at random: line ends, data over several lines, comments, other fields. */
@@ -251,11 +376,13 @@ function frame(spec: Spec, f: Framing): string {
 }
 
 function stream(event: fc.Arbitrary<Spec>) {
-  return fc.tuple(fc.array(fc.tuple(event, framing), { maxLength: 14 }), fc.boolean(), fc.nat(), fc.boolean()).map(([events, bom, cut, cutOff]) => {
-    const full = (bom ? '\uFEFF' : '') + events.map(([spec, f]) => frame(spec, f)).join('');
-    const bytes = Buffer.from(full);
-    return cutOff && bytes.length > 0 ? bytes.subarray(0, cut % bytes.length) : bytes;
-  });
+  return fc
+    .tuple(fc.array(fc.tuple(event, framing), { maxLength: 14 }), fc.boolean(), fc.nat(), fc.boolean())
+    .map(([events, bom, cut, cutOff]) => {
+      const full = (bom ? '\uFEFF' : '') + events.map(([spec, f]) => frame(spec, f)).join('');
+      const bytes = Buffer.from(full);
+      return cutOff && bytes.length > 0 ? bytes.subarray(0, cut % bytes.length) : bytes;
+    });
 }
 
 describe('properties: event streams against a reference reader', () => {
@@ -263,19 +390,28 @@ describe('properties: event streams against a reference reader', () => {
     ['openai_chat_completions', chatEvent],
     ['anthropic_messages', anthropicEvent],
     ['openai_responses', responsesEvent],
-  ] as const)('%s: a random stream, framed and split at random, reads as the reference reads it', async (format, event) => {
-    const seen = new Map<string, number>();
-    await fc.assert(
-      fc.asyncProperty(stream(event), fc.nat(), fc.boolean(), async (bytes, seed, aborted) => {
-        const at = fc.sample(fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, bytes.length - 1) }), { maxLength: 16 }), { seed, numRuns: 1 })[0]!.sort((a, b) => a - b);
-        const expected = reference(format, bytes.toString('utf8'));
-        expect(await readChunks(format, splitAt(bytes, at), { contentType: SSE, aborted })).toEqual(expected);
-        const kind = expected.unavailable ?? 'usage';
-        seen.set(kind, (seen.get(kind) ?? 0) + 1);
-      }),
-      { seed: SEED, numRuns: runs(1500) },
-    );
-    // Every answer comes up, not only the easy one.
-    for (const kind of ['usage', 'malformed', 'missing', 'truncated']) expect(seen.get(kind) ?? 0).toBeGreaterThan(runs(1500) * 0.02);
-  });
+  ] as const)(
+    '%s: a random stream, framed and split at random, reads as the reference reads it',
+    async (format, event) => {
+      const seen = new Map<string, number>();
+      await fc.assert(
+        fc.asyncProperty(stream(event), fc.nat(), fc.boolean(), async (bytes, seed, aborted) => {
+          const at = fc
+            .sample(fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, bytes.length - 1) }), { maxLength: 16 }), {
+              seed,
+              numRuns: 1,
+            })[0]!
+            .sort((a, b) => a - b);
+          const expected = reference(format, bytes.toString('utf8'));
+          expect(await readChunks(format, splitAt(bytes, at), { contentType: SSE, aborted })).toEqual(expected);
+          const kind = expected.unavailable ?? 'usage';
+          seen.set(kind, (seen.get(kind) ?? 0) + 1);
+        }),
+        { seed: SEED, numRuns: runs(1500) },
+      );
+      // Every answer comes up, not only the easy one.
+      for (const kind of ['usage', 'malformed', 'missing', 'truncated'])
+        expect(seen.get(kind) ?? 0).toBeGreaterThan(runs(1500) * 0.02);
+    },
+  );
 });

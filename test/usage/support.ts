@@ -15,13 +15,35 @@ export interface Fixture {
 
 function fixture(file: string, format: UsageFormat, expected: UsageOutcome): Fixture {
   const streaming = file.endsWith('.sse');
-  return { name: file, format, contentType: streaming ? SSE : JSON_TYPE, bytes: readFileSync(new URL(`fixtures/${file}`, import.meta.url)), expected };
+  return {
+    name: file,
+    format,
+    contentType: streaming ? SSE : JSON_TYPE,
+    bytes: readFileSync(new URL(`fixtures/${file}`, import.meta.url)),
+    expected,
+  };
 }
 
 const CHAT_USAGE = { inputTokens: 2345, outputTokens: 876, cacheReadInputTokens: 1920, reasoningOutputTokens: 512 };
-const RESPONSES_USAGE = { inputTokens: 1830, outputTokens: 1214, cacheReadInputTokens: 1536, reasoningOutputTokens: 832 };
-const ANTHROPIC_USAGE = { inputTokens: 12 + 20480 + 1024, outputTokens: 431, cacheReadInputTokens: 20480, cacheCreationInputTokens: 1024 };
-const read = (streaming: boolean, model: string, usage: UsageOutcome['usage']): UsageOutcome => ({ streaming, model, usage, unavailable: undefined, partial: undefined });
+const RESPONSES_USAGE = {
+  inputTokens: 1830,
+  outputTokens: 1214,
+  cacheReadInputTokens: 1536,
+  reasoningOutputTokens: 832,
+};
+const ANTHROPIC_USAGE = {
+  inputTokens: 12 + 20480 + 1024,
+  outputTokens: 431,
+  cacheReadInputTokens: 20480,
+  cacheCreationInputTokens: 1024,
+};
+const read = (streaming: boolean, model: string, usage: UsageOutcome['usage']): UsageOutcome => ({
+  streaming,
+  model,
+  usage,
+  unavailable: undefined,
+  partial: undefined,
+});
 
 /** The six shapes, modelled on what the providers send, with what each must read as. */
 export const FIXTURES: readonly Fixture[] = [
@@ -46,14 +68,25 @@ export interface ReadOptions {
 }
 
 /** Feeds `chunks` to a new reader and resolves with its outcome. */
-export function readChunks(format: UsageFormat, chunks: Iterable<string | Uint8Array>, options: ReadOptions = {}): Promise<UsageOutcome> {
-  const reader = createUsageReader(format, { contentType: 'contentType' in options ? options.contentType : JSON_TYPE, contentEncoding: options.contentEncoding });
+export function readChunks(
+  format: UsageFormat,
+  chunks: Iterable<string | Uint8Array>,
+  options: ReadOptions = {},
+): Promise<UsageOutcome> {
+  const reader = createUsageReader(format, {
+    contentType: 'contentType' in options ? options.contentType : JSON_TYPE,
+    contentEncoding: options.contentEncoding,
+  });
   for (const chunk of chunks) reader.write(chunk);
   return new Promise((resolve) => reader.end(options.aborted ?? false, resolve));
 }
 
 /** Reads one body, given whole or as text, as a response of `format`. */
-export function readBody(format: UsageFormat, body: string | Uint8Array, options: ReadOptions = {}): Promise<UsageOutcome> {
+export function readBody(
+  format: UsageFormat,
+  body: string | Uint8Array,
+  options: ReadOptions = {},
+): Promise<UsageOutcome> {
   return readChunks(format, [body], options);
 }
 
@@ -77,6 +110,17 @@ export function splitAt(bytes: Uint8Array, offsets: readonly number[]): Buffer[]
 }
 
 /** Outcomes for the reasons, to compare with `toEqual`. */
-export function unavailable(streaming: boolean, model: string | undefined, reason: NonNullable<UsageOutcome['unavailable']>, partial?: UsageOutcome['partial']): UsageOutcome {
-  return { streaming, model, usage: undefined, unavailable: reason, partial: reason === 'truncated' ? (partial ?? {}) : undefined };
+export function unavailable(
+  streaming: boolean,
+  model: string | undefined,
+  reason: NonNullable<UsageOutcome['unavailable']>,
+  partial?: UsageOutcome['partial'],
+): UsageOutcome {
+  return {
+    streaming,
+    model,
+    usage: undefined,
+    unavailable: reason,
+    partial: reason === 'truncated' ? (partial ?? {}) : undefined,
+  };
 }
