@@ -9,6 +9,8 @@ export { InitiatorInstrumentation } from './otel/initiator-instrumentation';
 export { InitiatorSpanProcessor } from './otel/initiator-span-processor';
 export {
   ATTR_AIBRIDGE_CLIENT,
+  ATTR_AIBRIDGE_INTERCEPTION_CUT_OFF,
+  ATTR_AIBRIDGE_INTERCEPTION_DURATION,
   ATTR_AIBRIDGE_STREAMING,
   ATTR_AIBRIDGE_USAGE_UNAVAILABLE,
   ATTR_ENDUSER_ID,
@@ -21,6 +23,7 @@ export {
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_INITIATOR_AUTHENTICATION,
   ATTR_INITIATOR_CREDENTIAL_ERROR,
   ATTR_INITIATOR_CREDENTIAL_ID,
   ATTR_INITIATOR_OVERRIDE,
@@ -28,6 +31,8 @@ export {
   ATTR_INITIATOR_OVERRIDE_VALUE_LENGTH,
   ATTR_INITIATOR_SOURCE,
   EVENT_INITIATOR_OVERRIDE_REJECTED,
+  EVENT_INTERCEPTION,
+  METRIC_CREDENTIALS_FILE_RELOAD_FAILED,
   METRIC_INTERCEPTION_DURATION,
   METRIC_INTERCEPTIONS,
   METRIC_INTERCEPTIONS_ACTIVE,
@@ -43,6 +48,7 @@ export { DEFAULT_INTERCEPTION_ROUTES } from './resolution/routes';
 export { REJECTION_REASONS } from './resolution/types';
 export { resolveInitiator } from './resolve-initiator';
 export type {
+  AlwaysSample,
   Credential,
   CredentialKind,
   CredentialResolver,

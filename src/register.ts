@@ -6,7 +6,7 @@
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { getStringFromEnv } from '@opentelemetry/core';
 import { ConfigError } from './config-error';
-import { policyFromEnv, propagateTraceContextFromEnv } from './config/env';
+import { alwaysSampleFromEnv, policyFromEnv, propagateTraceContextFromEnv } from './config/env';
 import { reportToDiag } from './otel/plugin-diag';
 import { startPlugin } from './sdk/start-plugin';
 
@@ -20,6 +20,7 @@ try {
   // Disabled or not, the configuration is checked: a bad one is refused either way.
   startPlugin({
     propagateTraceContext: propagateTraceContextFromEnv(process.env),
+    alwaysSample: alwaysSampleFromEnv(process.env),
     policy: policyFromEnv(process.env, reportToDiag),
   });
 } catch (error) {

@@ -23,7 +23,16 @@ import {
   type Histogram,
 } from '@opentelemetry/sdk-metrics';
 import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import {
+  AlwaysOnSampler,
   InMemorySpanExporter,
+  ParentBasedSampler,
   SimpleSpanProcessor,
   TracerProvider,
   type ReadableSpan,
@@ -34,9 +43,21 @@ import {
 import { InitiatorInstrumentation } from './otel/initiator-instrumentation';
 import type { InitiatorInstrumentationConfig } from './types';
 import { InitiatorSpanProcessor } from './otel/initiator-span-processor';
-import { pendingResolutionsSettled } from './otel/pending-resolutions';
+import { pendingWorkSettled } from './otel/pending-work';
 import { requireHttpModules } from './otel/require-http';
-import { ATTR_INITIATOR_OVERRIDE } from './otel/semconv';
+import { SignalSampler } from './otel/signal-sampler';
+import {
+  ATTR_AIBRIDGE_STREAMING,
+  ATTR_AIBRIDGE_USAGE_UNAVAILABLE,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_INITIATOR_OVERRIDE,
+  EVENT_INTERCEPTION,
+} from './otel/semconv';
 
 /** One metric data point, flattened: the value is a number for counters, a histogram otherwise. */
 export interface MetricPoint {
@@ -55,6 +76,10 @@ export interface TestHarness {
   finishedSpans(): ReadableSpan[];
   /** The server spans of interceptions ended since the last reset. */
   interceptionSpans(): ReadableSpan[];
+  /** What each of `interceptionSpans()` says of its response's model and usage, in the same order. */
+  interceptionUsage(): InterceptionUsage[];
+  /** The interception records (log records `aibridge.interception`) emitted since the last reset. */
+  interceptionRecords(): ReadableLogRecord[];
   /** Current cumulative points since the last reset, all or those of one instrument. */
   metricPoints(name?: string): Promise<MetricPoint[]>;
   /** Sum of a counter's points whose attributes include `match`. */
@@ -70,10 +95,25 @@ export interface TestHarness {
   shutdown(): Promise<void>;
 }
 
+/** An interception's usage as its span records it; each field undefined when the response did not say. */
+export interface InterceptionUsage {
+  readonly model: string | undefined;
+  readonly inputTokens: number | undefined;
+  readonly outputTokens: number | undefined;
+  readonly cacheReadInputTokens: number | undefined;
+  readonly cacheCreationInputTokens: number | undefined;
+  readonly reasoningOutputTokens: number | undefined;
+  readonly streaming: boolean | undefined;
+  /** Why a successful interception's usage could not be read: `missing`, `truncated`, ... */
+  readonly unavailable: string | undefined;
+}
+
 /** How the harness's own pipeline is built. */
 export interface HarnessOptions {
   /**
-   * The tracer provider's sampler, to test sampling rules on the attributes the plugin sets at span start.
+   * The tracer provider's sampler, to test sampling rules on the attributes the plugin sets at span
+   * start. Interceptions carrying the `alwaysSample` signal are sampled whatever it decides, as with
+   * `register`.
    * @default the SDK's default (parent-based, always on)
    */
   readonly sampler?: Sampler;
@@ -215,7 +255,7 @@ export function createTestHarness(
   const spanExporter = new InMemorySpanExporter();
   const onward = new OnwardCalls();
   const tracerProvider = new TracerProvider({
-    ...(options.sampler !== undefined && { sampler: options.sampler }),
+    sampler: new SignalSampler(options.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() })),
     spanProcessors: [new InitiatorSpanProcessor(), onward, new SimpleSpanProcessor({ exporter: spanExporter })],
   });
   const ignoreIncoming = config.http?.ignoreIncomingRequestHook;
@@ -227,11 +267,18 @@ export function createTestHarness(
     },
   });
   instrumentation.setTracerProvider(tracerProvider);
+  const logExporter = new InMemoryLogRecordExporter();
+  const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] });
+  instrumentation.setLoggerProvider(loggerProvider);
+  // The gateway's fetch calls (to its provider) are spans under the interception, as with `register`.
+  const undici = new UndiciInstrumentation();
+  undici.setTracerProvider(tracerProvider);
 
   let reader = new PullMetricReader();
   let meterProvider = new MeterProvider({ readers: [reader] });
   instrumentation.setMeterProvider(meterProvider);
   instrumentation.enable();
+  undici.enable();
   // Patching happens on require; the host may have loaded http already through `import`.
   requireHttpModules();
 
@@ -250,14 +297,19 @@ export function createTestHarness(
     return points;
   };
 
+  const interceptionSpans = (): ReadableSpan[] =>
+    spanExporter
+      .getFinishedSpans()
+      .filter((span) => span.attributes[ATTR_INITIATOR_OVERRIDE] !== undefined && span.kind === SpanKind.SERVER);
+
   return {
     instrumentation,
     spanExporter,
     finishedSpans: () => spanExporter.getFinishedSpans(),
-    interceptionSpans: () =>
-      spanExporter
-        .getFinishedSpans()
-        .filter((span) => span.attributes[ATTR_INITIATOR_OVERRIDE] !== undefined && span.kind === SpanKind.SERVER),
+    interceptionSpans,
+    interceptionUsage: () => interceptionSpans().map((span) => usageOf(span.attributes)),
+    interceptionRecords: () =>
+      logExporter.getFinishedLogRecords().filter((record) => record.eventName === EVENT_INTERCEPTION),
     metricPoints,
     async counterValue(name, match = {}) {
       let total = 0;
@@ -267,9 +319,10 @@ export function createTestHarness(
       }
       return total;
     },
-    settled: pendingResolutionsSettled,
+    settled: pendingWorkSettled,
     reset() {
       spanExporter.reset();
+      logExporter.reset();
       void meterProvider.shutdown();
       reader = new PullMetricReader();
       meterProvider = new MeterProvider({ readers: [reader] });
@@ -277,7 +330,24 @@ export function createTestHarness(
     },
     async shutdown() {
       instrumentation.disable();
-      await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
+      undici.disable();
+      await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]);
     },
+  };
+}
+
+function usageOf(attributes: Attributes): InterceptionUsage {
+  const text = (key: string) => (typeof attributes[key] === 'string' ? attributes[key] : undefined);
+  const count = (key: string) => (typeof attributes[key] === 'number' ? attributes[key] : undefined);
+  const streaming = attributes[ATTR_AIBRIDGE_STREAMING];
+  return {
+    model: text(ATTR_GEN_AI_RESPONSE_MODEL),
+    inputTokens: count(ATTR_GEN_AI_USAGE_INPUT_TOKENS),
+    outputTokens: count(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS),
+    cacheReadInputTokens: count(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+    cacheCreationInputTokens: count(ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+    reasoningOutputTokens: count(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+    streaming: typeof streaming === 'boolean' ? streaming : undefined,
+    unavailable: text(ATTR_AIBRIDGE_USAGE_UNAVAILABLE),
   };
 }

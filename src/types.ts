@@ -2,7 +2,7 @@
  * The package's public types: every option the plugin takes and every result it gives. The rules'
  * own vocabulary (a Resolution and its parts) is defined beside the pure rules and re-exported here.
  */
-import type { TextMapPropagator } from '@opentelemetry/api';
+import type { Sampler, TextMapPropagator } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -125,8 +125,21 @@ export interface IdentityOptions {
 /** Every option of the plugin's resolution: the same settings as the `AIBRIDGE_*` variables. */
 export interface InitiatorOptions extends RuleOptions, IdentityOptions {}
 
+/**
+ * Which interceptions are sampled whatever the configured sampler decides: `rejections` (an owner
+ * header that was rejected, or a credential a resolver could not vouch for), `owner_header` (every
+ * interception that sent the owner header), or `none`.
+ */
+export type AlwaysSample = 'rejections' | 'owner_header' | 'none';
+
 /** Options of `InitiatorInstrumentation`: how to resolve, plus any HTTP instrumentation config. */
 export interface InitiatorInstrumentationConfig extends InitiatorOptions {
+  /**
+   * Which interceptions the sampler returned by `createInitiatorInstrumentation` keeps whatever the
+   * sampler it wraps decides (with `register`: whatever `OTEL_TRACES_SAMPLER` configures).
+   * @default 'rejections'
+   */
+  readonly alwaysSample?: AlwaysSample;
   /**
    * A policy built already (`createPolicy`); the resolution options above are then ignored. Lets
    * the files and modules a policy loads be loaded once.
@@ -160,6 +173,11 @@ export interface InitiatorSetupOptions extends InitiatorInstrumentationConfig {
 
 /** What a gateway's own `NodeSDK` needs to carry initiators. */
 export interface InitiatorSetup {
+  /**
+   * For `sampler`: `configured` (by default the SDK's, parent-based always-on), except that every
+   * interception carrying the `alwaysSample` signal is sampled.
+   */
+  sampler(configured?: Sampler): Sampler;
   /** For `instrumentations`: HTTP (with initiator resolution) and undici (`fetch`) outgoing calls. */
   readonly instrumentations: Instrumentation[];
   /** For `spanProcessors`, first: stamps `enduser.id` on the spans under an interception. */

@@ -16,6 +16,14 @@ export interface CollectedSpan {
   readonly events: readonly { name: string; attributes: Readonly<Record<string, AttributeValue>> }[];
 }
 
+/** A log record, such as an interception record (`eventName` `aibridge.interception`). */
+export interface CollectedRecord {
+  readonly eventName: string | undefined;
+  readonly traceId: string | undefined;
+  readonly spanId: string | undefined;
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
+}
+
 export interface CollectedPoint {
   readonly metric: string;
   readonly attributes: Readonly<Record<string, AttributeValue>>;
@@ -36,6 +44,7 @@ export interface CollectorOptions {
  */
 export class Collector {
   readonly spans: CollectedSpan[] = [];
+  readonly records: CollectedRecord[] = [];
   /** Request bodies as received. */
   readonly rawBodies: string[] = [];
   /** Exports passed on, and failures to. */
@@ -108,6 +117,17 @@ export class Collector {
             this.spans.push(collected);
             this.#options.onSpan?.(collected);
           }
+    } else if (path === '/v1/logs') {
+      for (const resource of payload.resourceLogs ?? [])
+        for (const scope of resource.scopeLogs ?? [])
+          for (const record of scope.logRecords ?? []) {
+            this.records.push({
+              eventName: record.eventName,
+              traceId: record.traceId || undefined,
+              spanId: record.spanId || undefined,
+              attributes: flatten(record.attributes),
+            });
+          }
     } else if (path === '/v1/metrics') {
       const points: CollectedPoint[] = [];
       for (const resource of payload.resourceMetrics ?? [])
@@ -138,6 +158,11 @@ interface OtlpKeyValue {
   value: { stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number };
 }
 interface OtlpPayload {
+  resourceLogs?: {
+    scopeLogs?: {
+      logRecords?: { eventName?: string; traceId?: string; spanId?: string; attributes?: OtlpKeyValue[] }[];
+    }[];
+  }[];
   resourceSpans?: {
     scopeSpans?: {
       spans?: {

@@ -68,7 +68,7 @@ export function createPolicy(
           onRejectedReload: (problem, kept) =>
             report(
               'warn',
-              `${labels.credentialsFile}: the new version cannot be used, keeping the previous one (${kept} credentials): ${problem}`,
+              `${labels.credentialsFile}: the new version cannot be used, keeping the previous one (${kept} credentials) until a version loads: ${problem}`,
             ),
         }),
       );

@@ -1,5 +1,5 @@
 import type { InitiatorPolicy } from '../resolution/policy';
-import type { InitiatorOptions, JwtOptions } from '../types';
+import type { AlwaysSample, InitiatorOptions, JwtOptions } from '../types';
 import { ConfigError } from '../config-error';
 import { createPolicy, type Report, type SettingLabels } from './create-policy';
 
@@ -62,6 +62,19 @@ export function policyFromEnv(env: Env, report?: Report): InitiatorPolicy {
 }
 
 export const PROPAGATE_TRACE_CONTEXT_VARIABLE = 'AIBRIDGE_PROPAGATE_TRACE_CONTEXT';
+
+export const ALWAYS_SAMPLE_VARIABLE = 'AIBRIDGE_ALWAYS_SAMPLE';
+const ALWAYS_SAMPLE_VALUES: readonly AlwaysSample[] = ['rejections', 'owner_header', 'none'];
+
+/** `AIBRIDGE_ALWAYS_SAMPLE`: `rejections` (the default), `owner_header` or `none`; anything else is refused. */
+export function alwaysSampleFromEnv(env: Env): AlwaysSample {
+  const value = valueOf(env, ALWAYS_SAMPLE_VARIABLE)?.toLowerCase();
+  if (value === undefined) return 'rejections';
+  const known = ALWAYS_SAMPLE_VALUES.find((candidate) => candidate === value);
+  if (known === undefined)
+    throw new ConfigError(ALWAYS_SAMPLE_VARIABLE, `must be rejections, owner_header or none, got "${value}"`);
+  return known;
+}
 
 /** `AIBRIDGE_PROPAGATE_TRACE_CONTEXT`: `true` or `false` (the default); anything else is refused. */
 export function propagateTraceContextFromEnv(env: Env): boolean {

@@ -81,6 +81,20 @@ interface FileStatus {
 /** How often the file is checked for changes. */
 export const CREDENTIALS_FILE_POLL_MS = 1_000;
 
+/** Whether the file on disk is the version in use. */
+export interface CredentialsFileState {
+  /** True from a change that could not be loaded until a later version loads: the previous one is in use. */
+  readonly reloadFailed: boolean;
+}
+
+// Kept beside the resolver rather than on it: the resolver chain sees only the Resolver interface.
+const states = new WeakMap<Resolver, CredentialsFileState>();
+
+/** The reload state of a resolver made by `credentialsFileResolver`; undefined for any other resolver. */
+export function credentialsFileStateOf(resolver: Resolver): CredentialsFileState | undefined {
+  return states.get(resolver);
+}
+
 export interface CredentialsFileEvents {
   /** A new version was loaded. */
   onReload?(count: number): void;
@@ -97,6 +111,7 @@ export interface CredentialsFileEvents {
  */
 export function credentialsFileResolver(path: string, label: string, events: CredentialsFileEvents = {}): Resolver {
   let entries = loadCredentialsFile(path, label);
+  const state = { reloadFailed: false };
   const onChange = (current: FileStatus, previous: FileStatus): void => {
     // ctime and inode catch rewrites that keep the size and restore the modification time (cp -p, rsync -t).
     const same =
@@ -107,13 +122,15 @@ export function credentialsFileResolver(path: string, label: string, events: Cre
     if (same) return;
     try {
       entries = loadCredentialsFile(path, label);
+      state.reloadFailed = false;
       events.onReload?.(entries.size);
     } catch (error) {
+      state.reloadFailed = true;
       events.onRejectedReload?.(error instanceof ConfigError ? error.problem : String(error), entries.size);
     }
   };
   watchFile(path, { interval: CREDENTIALS_FILE_POLL_MS, persistent: false }, onChange);
-  return {
+  const resolver: Resolver = {
     name: 'credentials_file',
     governsDelegation: true,
     resolve({ credential }) {
@@ -125,4 +142,6 @@ export function credentialsFileResolver(path: string, label: string, events: Cre
       unwatchFile(path, onChange);
     },
   };
+  states.set(resolver, state);
+  return resolver;
 }

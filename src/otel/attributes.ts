@@ -16,6 +16,7 @@ import {
   ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_ENDUSER_ID,
+  ATTR_INITIATOR_AUTHENTICATION,
   ATTR_INITIATOR_CREDENTIAL_ERROR,
   ATTR_INITIATOR_CREDENTIAL_ID,
   ATTR_INITIATOR_OVERRIDE,
@@ -74,8 +75,30 @@ export function interceptionMetricAttributes(
   };
 }
 
-export function rejectionMetricAttributes(rejection: OwnerHeaderRejection, client: string): Attributes {
-  return { [ATTR_REASON]: rejection.reason, [ATTR_AIBRIDGE_CLIENT]: client };
+/** The values of `initiator.authentication`, in the order the rejection counter keys them. */
+export const AUTHENTICATIONS = ['none', 'refused', 'accepted'] as const;
+export type Authentication = (typeof AUTHENTICATIONS)[number];
+
+/**
+ * Whether the request behind an interception had a credential the gateway took. The plugin does
+ * not authenticate; the gateway does, and says so in its answer: a 401 or 403 means the credential
+ * was not good, so anyone can produce one by sending a made-up key.
+ */
+export function authenticationOf(resolution: Resolution, statusCode: number): Authentication {
+  if (resolution.credentialInitiator === undefined) return 'none';
+  return statusCode === 401 || statusCode === 403 ? 'refused' : 'accepted';
+}
+
+export function rejectionMetricAttributes(
+  rejection: OwnerHeaderRejection,
+  client: string,
+  authentication: Authentication,
+): Attributes {
+  return {
+    [ATTR_REASON]: rejection.reason,
+    [ATTR_AIBRIDGE_CLIENT]: client,
+    [ATTR_INITIATOR_AUTHENTICATION]: authentication,
+  };
 }
 
 export function resolverErrorMetricAttributes(error: ResolverError): Attributes {

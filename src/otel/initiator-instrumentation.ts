@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { metrics, type Attributes, type MeterProvider, type Span } from '@opentelemetry/api';
+import { metrics, type Attributes, type LoggerProvider, type MeterProvider, type Span } from '@opentelemetry/api';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { createPolicy, OPTION_LABELS } from '../config/create-policy';
+import type { InitiatorPolicy } from '../resolution/policy';
 import type { InitiatorInstrumentationConfig } from '../types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { pluginDiag, reportFault, reportToDiag } from './plugin-diag';
@@ -27,14 +28,20 @@ export class InitiatorInstrumentation extends HttpInstrumentation {
 
   constructor(config: InitiatorInstrumentationConfig = {}) {
     const policy = config.policy ?? createPolicy(config, OPTION_LABELS, reportToDiag);
-    const hooks = new InterceptionHooks(policy, instrumentsOf(metrics.getMeterProvider()));
+    const hooks = new InterceptionHooks(policy, instrumentsOf(metrics.getMeterProvider(), policy));
+    hooks.alwaysSample = config.alwaysSample ?? 'rejections';
     super(compose(hooks, config.http ?? {}));
     this.#hooks = hooks;
   }
 
+  override setLoggerProvider(loggerProvider: LoggerProvider): void {
+    super.setLoggerProvider(loggerProvider);
+    this.#hooks.logger = loggerProvider.getLogger(PACKAGE_NAME, PACKAGE_VERSION);
+  }
+
   override setMeterProvider(meterProvider: MeterProvider): void {
     super.setMeterProvider(meterProvider);
-    this.#hooks.instruments = instrumentsOf(meterProvider);
+    this.#hooks.instruments = instrumentsOf(meterProvider, this.#hooks.policy);
   }
 
   override setConfig(config: HttpInstrumentationConfig = {}): void {
@@ -43,9 +50,9 @@ export class InitiatorInstrumentation extends HttpInstrumentation {
   }
 }
 
-function instrumentsOf(provider: MeterProvider): Instruments {
+function instrumentsOf(provider: MeterProvider, policy: InitiatorPolicy): Instruments {
   try {
-    return createInstruments(provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION));
+    return createInstruments(provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION), policy.resolvers);
   } catch (error) {
     reportFault('creating the metric instruments; interceptions are not counted', error);
     return NO_INSTRUMENTS;

@@ -1,10 +1,14 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import { credentialsFileStateOf } from '../identity/credentials-file';
 import { KNOWN_CLIENTS } from '../resolution/clients';
+import type { Resolver } from '../resolution/resolver-types';
 import { PROVIDERS } from '../resolution/routes';
 import { REJECTION_REASONS, type Provider, type Resolution } from '../resolution/types';
 import type { Usage, UsageUnavailableReason } from '../usage/types';
 import {
   activeMetricAttributes,
+  authenticationOf,
+  AUTHENTICATIONS,
   durationMetricAttributes,
   interceptionMetricAttributes,
   rejectionMetricAttributes,
@@ -15,6 +19,7 @@ import {
 import {
   INTERCEPTION_DURATION_BUCKETS,
   MAX_MODELS,
+  METRIC_CREDENTIALS_FILE_RELOAD_FAILED,
   METRIC_INTERCEPTION_DURATION,
   METRIC_INTERCEPTIONS,
   METRIC_INTERCEPTIONS_ACTIVE,
@@ -99,10 +104,11 @@ class Ordinals {
 }
 
 // Radixes of the combination keys: each above the size of its closed set (3 sources, 2 providers,
-// 4 rejection reasons; status codes have three digits).
+// 4 rejection reasons, 3 authentications; status codes have three digits).
 const SOURCE_RADIX = 4;
 const PROVIDER_RADIX = 4;
 const REASON_RADIX = 8;
+const AUTHENTICATION_RADIX = 4;
 const STATUS_RADIX = 1000;
 const TOKEN_TYPE_RADIX = 4;
 // Admitted models, the overflow, and a response that named none.
@@ -110,19 +116,28 @@ const MODEL_RADIX = 128;
 const OVERFLOW_ORDINAL = MAX_MODELS;
 const NO_MODEL_ORDINAL = MAX_MODELS + 1;
 
-export function createInstruments(meter: Meter): Instruments {
+/** `resolvers`: the policy's, so that a credentials file among them reports whether its last reload failed. */
+export function createInstruments(meter: Meter, resolvers: readonly Resolver[] = []): Instruments {
   const clients = new Ordinals();
   const sources = new Ordinals();
   const providers = new Ordinals();
   const reasons = new Ordinals();
   const interceptions = new Tally<number | string>();
   const rejections = new Tally<number>();
-  const rejectionKey = (reason: string, client: string) => clients.of(client) * REASON_RADIX + reasons.of(reason);
+  const rejectionKey = (reason: string, client: string, authentication: number) =>
+    (clients.of(client) * REASON_RADIX + reasons.of(reason)) * AUTHENTICATION_RADIX + authentication;
   // Prometheus' increase() ignores a series' first sample: a rejection counter born at 1 would let
-  // the first spoofed header pass unseen. Every reason and client starts at zero instead.
+  // the first spoofed header pass unseen. Every reason, client and authentication starts at zero instead.
   for (const reason of REJECTION_REASONS) {
-    for (const client of KNOWN_CLIENTS)
-      rejections.start(rejectionKey(reason, client), rejectionMetricAttributes({ reason, valueLength: 0 }, client), 0);
+    for (const client of KNOWN_CLIENTS) {
+      AUTHENTICATIONS.forEach((authentication, ordinal) =>
+        rejections.start(
+          rejectionKey(reason, client, ordinal),
+          rejectionMetricAttributes({ reason, valueLength: 0 }, client, authentication),
+          0,
+        ),
+      );
+    }
   }
   // Keyed by string: resolver errors are rare, and resolver names are not a closed set.
   const resolverErrors = new Tally<string>();
@@ -175,6 +190,17 @@ export function createInstruments(meter: Meter): Instruments {
       unit: '{interception}',
     })
     .addCallback(unavailable.report);
+  // A gauge read when the SDK collects, not a count: the state lasts until a later version loads.
+  const credentialsFiles = resolvers.flatMap((resolver) => credentialsFileStateOf(resolver) ?? []);
+  if (credentialsFiles.length > 0) {
+    meter
+      .createObservableGauge(METRIC_CREDENTIALS_FILE_RELOAD_FAILED, {
+        description:
+          'Credentials files that changed on disk but could not be loaded: the previous version stays in use until one loads.',
+        unit: '{file}',
+      })
+      .addCallback((result) => result.observe(credentialsFiles.filter((file) => file.reloadFailed).length));
+  }
   const active = new Tally<number>();
   for (const provider of PROVIDERS) active.start(providers.of(provider), activeMetricAttributes(provider), 0);
   meter
@@ -233,8 +259,10 @@ export function createInstruments(meter: Meter): Instruments {
       if (!interceptions.increment(key))
         interceptions.start(key, interceptionMetricAttributes(resolution, provider, statusCode), 1);
       if (rejection !== undefined) {
-        const key = rejectionKey(rejection.reason, client);
-        if (!rejections.increment(key)) rejections.start(key, rejectionMetricAttributes(rejection, client), 1);
+        const authentication = authenticationOf(resolution, statusCode);
+        const key = rejectionKey(rejection.reason, client, AUTHENTICATIONS.indexOf(authentication));
+        if (!rejections.increment(key))
+          rejections.start(key, rejectionMetricAttributes(rejection, client, authentication), 1);
       }
       for (const error of resolution.resolverErrors) {
         const errorKey = `${error.resolver}|${error.reason}`;

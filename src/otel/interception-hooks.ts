@@ -1,12 +1,14 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Attributes, Span } from '@opentelemetry/api';
+import { logs, type Attributes, type Logger, type Span } from '@opentelemetry/api';
 import { detectClient } from '../resolution/clients';
 import { CONVERSATION_HEADERS, conversationIdOf } from '../resolution/conversation';
 import type { InitiatorPolicy } from '../resolution/policy';
 import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-request';
 import { interceptionProvider } from '../resolution/routes';
 import type { Provider, Resolution } from '../resolution/types';
+import type { AlwaysSample } from '../types';
 import type { UsageFormat, UsageOutcome } from '../usage/types';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import {
   interceptionSpanAttributes,
   isSuccess,
@@ -16,10 +18,12 @@ import {
 } from './attributes';
 import { holdEndUntil } from './hold-end';
 import type { Instruments } from './instruments';
-import { trackPendingResolution } from './pending-resolutions';
+import { emitInterceptionRecord, type InterceptionFacts } from './interception-record';
+import { trackPending } from './pending-work';
 import { reportFault } from './plugin-diag';
 import { tapResponse, usageOfClosed } from './response-tap';
 import { ATTR_GEN_AI_CONVERSATION_ID, EVENT_INITIATOR_OVERRIDE_REJECTED } from './semconv';
+import { signalNextServerSpan } from './signal-sampler';
 import { registerSpan, type InterceptionState } from './span-registry';
 
 interface Interception extends InterceptionState {
@@ -32,9 +36,15 @@ interface Interception extends InterceptionState {
   readonly startedAt: number;
   /** Settles with the Resolution when a resolver had to wait; undefined when it was known at once. */
   readonly settled: Promise<Resolution> | undefined;
-  /** The server span, once the response hook has seen it. */
+  /** The client's session, from its session header. */
+  readonly conversation: string | undefined;
+  /** The server span and the response, once the response hook has seen them. */
   span: Span | undefined;
+  response: ServerResponse | undefined;
 }
+
+// Interceptions whose response has not closed yet: an exit records them as cut off.
+const inFlight = new Set<Interception>();
 
 // From the start hook (which sees only the request) to the response hook (which sees the span) and
 // the response's close: kept on the request under a symbol, as a WeakMap entry cost several times
@@ -63,6 +73,25 @@ function usageFormatOf(provider: Provider, url: string | undefined): UsageFormat
 }
 
 /**
+ * Whether an interception is kept whatever the configured sampler says: a rejected owner header or
+ * a credential a resolver could not vouch for (`rejections`), or any owner header (`owner_header`).
+ * While a resolver is still working the answer is not known, and a sampler cannot change its mind
+ * later: an owner header sent at all is kept.
+ */
+function carriesSignal(mode: AlwaysSample, resolution: Resolution | undefined, ownerHeaderSent: boolean): boolean {
+  if (mode === 'none') return false;
+  if (resolution === undefined) return ownerHeaderSent;
+  if (resolution.rejection !== undefined) return true;
+  return mode === 'rejections' ? resolution.resolverErrors.length > 0 : resolution.override;
+}
+
+/** The session the client names in its own session header, when it sends a usable one. */
+function conversationOf(request: IncomingMessage, resolution: Resolution | undefined): string | undefined {
+  const header = CONVERSATION_HEADERS[resolution?.client ?? detectClient(request.headers)];
+  return header === undefined ? undefined : conversationIdOf(headerValues(request, header));
+}
+
+/**
  * What the plugin does inside the HTTP instrumentation: resolve at span start, annotate the span
  * once it exists, read the response's usage as it passes, record the metrics when the response
  * closes. When a resolver must wait, or a compressed body is still being read, the span starts
@@ -71,6 +100,10 @@ function usageFormatOf(provider: Provider, url: string | undefined): UsageFormat
  */
 export class InterceptionHooks {
   instruments: Instruments;
+  /** Which interceptions the signal sampler keeps whatever the configured sampler decides. */
+  alwaysSample: AlwaysSample = 'rejections';
+  /** Where interception records go: the global logger provider's, unless one is set. */
+  logger: Logger = logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION);
 
   constructor(
     readonly policy: InitiatorPolicy,
@@ -82,9 +115,11 @@ export class InterceptionHooks {
   /** `startIncomingSpanHook`: the attributes the server span starts with. */
   onRequestStart(request: IncomingMessage): Attributes {
     try {
+      signalNextServerSpan(false);
       const provider = interceptionProvider(request.method, request.url, this.policy.routes);
       if (provider === undefined) return NO_ATTRIBUTES;
-      const resolved = resolveFromRecord(request.headers, this.policy, headerValues(request, this.policy.ownerHeader));
+      const ownerValue = headerValues(request, this.policy.ownerHeader);
+      const resolved = resolveFromRecord(request.headers, this.policy, ownerValue);
       const interception: Interception = {
         hooks: this,
         instruments: this.instruments,
@@ -102,20 +137,19 @@ export class InterceptionHooks {
                 },
               )
             : undefined,
+        conversation: conversationOf(request, resolved instanceof Promise ? undefined : resolved),
         span: undefined,
+        response: undefined,
       };
       (request as Carrier)[INTERCEPTION] = interception;
+      signalNextServerSpan(carriesSignal(this.alwaysSample, interception.resolution, ownerValue !== undefined));
       this.instruments.started(provider);
-      const client = interception.resolution?.client ?? detectClient(request.headers);
       const attributes =
         interception.resolution !== undefined
           ? interceptionSpanAttributes(interception.resolution, provider)
-          : pendingSpanAttributes(client, provider);
-      if (interception.settled !== undefined) trackPendingResolution(interception.settled);
-      const sessionHeader = CONVERSATION_HEADERS[client];
-      const conversation =
-        sessionHeader === undefined ? undefined : conversationIdOf(headerValues(request, sessionHeader));
-      if (conversation !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversation;
+          : pendingSpanAttributes(detectClient(request.headers), provider);
+      if (interception.settled !== undefined) trackPending(interception.settled);
+      if (interception.conversation !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = interception.conversation;
       return attributes;
     } catch (error) {
       reportFault('resolving the initiator', error);
@@ -137,6 +171,8 @@ export class InterceptionHooks {
       // One function for every response (`on`, not `once`, which wraps it): nothing allocated per request.
       response.on('close', recordWhenClosed);
       interception.span = span;
+      interception.response = response;
+      inFlight.add(interception);
       registerSpan(span, interception);
       if (interception.resolution !== undefined) addRejectionEvent(span, interception.resolution);
       else if (interception.settled !== undefined) {
@@ -151,22 +187,43 @@ export class InterceptionHooks {
     }
   }
 
-  /** When the response has closed: its usage on the span, and the metric points, now or once all is known. */
-  onResponseClosed(interception: Interception, response: ServerResponse): void {
+  /**
+   * When the response has closed, or the process exits while it is still being sent: its usage on
+   * the span, then the metric points and the interception's record, now or once all is known.
+   */
+  finish(interception: Interception, response: ServerResponse, cutOff: boolean): void {
+    inFlight.delete(interception);
     const durationS = (performance.now() - interception.startedAt) / 1000;
     const statusCode = response.statusCode;
     interception.instruments.ended(interception.provider);
     const usage = usageOfClosed(response);
     const span = interception.span;
+    // The interception stays reachable from its span (for its child spans and currentInitiator)
+    // until the span is exported; without these it would keep the whole exchange alive with it, the
+    // response, the request and the reader, which made the young generation's collections several
+    // times as costly under load.
+    interception.span = undefined;
+    interception.response = undefined;
     const annotate = (outcome: UsageOutcome | undefined): UsageOutcome | undefined => {
-      if (outcome !== undefined && span !== undefined) annotateUsage(span, outcome, statusCode);
+      if (outcome !== undefined && span !== undefined && !cutOff) annotateUsage(span, outcome, statusCode);
       return outcome;
     };
     const known = usage instanceof Promise ? undefined : annotate(usage);
     const usageSettled = usage instanceof Promise ? usage.then(annotate) : undefined;
-    if (usageSettled !== undefined && span !== undefined) holdEndUntil(span, usageSettled);
+    if (usageSettled !== undefined) {
+      trackPending(usageSettled);
+      if (span !== undefined && !cutOff) holdEndUntil(span, usageSettled);
+    }
     const record = (resolution: Resolution, outcome: UsageOutcome | undefined): void =>
-      this.#record(resolution, interception.provider, statusCode, durationS, outcome);
+      this.#record(span, {
+        resolution,
+        provider: interception.provider,
+        conversation: interception.conversation,
+        outcome,
+        statusCode,
+        durationS,
+        cutOff,
+      });
     if (interception.resolution !== undefined && usageSettled === undefined) record(interception.resolution, known);
     else
       void Promise.all([interception.settled ?? interception.resolution, usageSettled ?? known]).then(
@@ -174,21 +231,40 @@ export class InterceptionHooks {
       );
   }
 
-  #record(
-    resolution: Resolution,
-    provider: Provider,
-    statusCode: number,
-    durationS: number,
-    outcome: UsageOutcome | undefined,
-  ): void {
+  #record(span: Span | undefined, facts: InterceptionFacts): void {
+    const { resolution, provider, statusCode, outcome } = facts;
     try {
-      this.instruments.record(resolution, provider, statusCode, durationS);
+      this.instruments.record(resolution, provider, statusCode, facts.durationS);
       if (outcome?.usage !== undefined)
         this.instruments.recordUsage(resolution, provider, outcome.model, outcome.usage);
       else if (outcome?.unavailable !== undefined && isSuccess(statusCode))
         this.instruments.recordUsageUnavailable(outcome.unavailable, resolution.client, provider);
     } catch (error) {
       reportFault('recording interception metrics', error);
+    }
+    try {
+      emitInterceptionRecord(this.logger, span, facts);
+    } catch (error) {
+      reportFault('emitting the interception record', error);
+    }
+  }
+}
+
+/**
+ * Records every interception still in flight as cut off: called when the process is about to exit
+ * under them, so that each has its record (with what usage had been seen) before the last flush.
+ */
+export function recordInFlightAsCutOff(): void {
+  for (const interception of [...inFlight]) {
+    try {
+      const response = interception.response!;
+      const request = response.req as Carrier;
+      // Recorded here, so not again if the response closes during the exit's flush.
+      if (request[INTERCEPTION] !== interception) continue;
+      request[INTERCEPTION] = undefined;
+      interception.hooks.finish(interception, response, true);
+    } catch (error) {
+      reportFault('recording an interception cut off by the exit', error);
     }
   }
 }
@@ -200,7 +276,7 @@ function recordWhenClosed(this: ServerResponse): void {
     if (interception === undefined) return;
     // Counted once, whatever else listens for this close.
     request[INTERCEPTION] = undefined;
-    interception.hooks.onResponseClosed(interception, this);
+    interception.hooks.finish(interception, this, false);
   } catch (error) {
     reportFault('recording interception metrics', error);
   }

@@ -27,14 +27,27 @@ export const ATTR_INITIATOR_OVERRIDE_VALUE_LENGTH = 'initiator.override.value_le
 export const ATTR_AIBRIDGE_CLIENT = 'aibridge.client' as const;
 /** The response is a stream of server-sent events. */
 export const ATTR_AIBRIDGE_STREAMING = 'aibridge.streaming' as const;
+/** On the interception record: seconds from request to the end of the response. */
+export const ATTR_AIBRIDGE_INTERCEPTION_DURATION = 'aibridge.interception.duration' as const;
+/** On the interception record, when true: the process exited while the response was still being sent. */
+export const ATTR_AIBRIDGE_INTERCEPTION_CUT_OFF = 'aibridge.interception.cut_off' as const;
 /** Why a successful interception's usage could not be read. */
 export const ATTR_AIBRIDGE_USAGE_UNAVAILABLE = 'aibridge.usage.unavailable' as const;
 /** Metric attribute of the rejections, resolver errors and usage unavailable counters. */
 export const ATTR_REASON = 'reason' as const;
 /** Metric attribute of the resolver errors counter. */
 export const ATTR_RESOLVER = 'resolver' as const;
+/**
+ * Metric attribute of the rejections counter: whether the request had a credential the gateway
+ * took. `none`: no credential at all; `refused`: the gateway answered 401 or 403; `accepted`:
+ * any other answer. Lets an alert page on an authenticated caller without letting an anonymous
+ * one page anybody.
+ */
+export const ATTR_INITIATOR_AUTHENTICATION = 'initiator.authentication' as const;
 
 export const EVENT_INITIATOR_OVERRIDE_REJECTED = 'initiator.override.rejected' as const;
+/** The event name of the per-interception log record. */
+export const EVENT_INTERCEPTION = 'aibridge.interception' as const;
 
 export const METRIC_INTERCEPTIONS = 'aibridge.interceptions' as const;
 export const METRIC_OVERRIDE_REJECTIONS = 'aibridge.initiator.override.rejections' as const;
@@ -43,6 +56,8 @@ export const METRIC_RESOLVER_ERRORS = 'aibridge.initiator.resolver.errors' as co
 export const METRIC_TOKENS = 'aibridge.tokens' as const;
 export const METRIC_INTERCEPTIONS_ACTIVE = 'aibridge.interceptions.active' as const;
 export const METRIC_USAGE_UNAVAILABLE = 'aibridge.usage.unavailable' as const;
+/** Gauge: 1 while the credentials file changed on disk but could not be loaded, so the previous version is in use. */
+export const METRIC_CREDENTIALS_FILE_RELOAD_FAILED = 'aibridge.initiator.credentials_file.reload_failed' as const;
 
 /** Names the Prometheus exporter gives the metrics above. */
 export const PROMETHEUS_METRIC_NAMES = {
@@ -53,6 +68,7 @@ export const PROMETHEUS_METRIC_NAMES = {
   tokens: 'aibridge_tokens_total',
   interceptionsActive: 'aibridge_interceptions_active',
   usageUnavailable: 'aibridge_usage_unavailable_total',
+  credentialsFileReloadFailed: 'aibridge_initiator_credentials_file_reload_failed',
 } as const;
 
 /** Model calls run from tens of milliseconds to minutes of streaming. */

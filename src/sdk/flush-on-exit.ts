@@ -1,6 +1,7 @@
-import { metrics, trace } from '@opentelemetry/api';
+import { logs, metrics, trace } from '@opentelemetry/api';
+import { recordInFlightAsCutOff } from '../otel/interception-hooks';
 import { pluginDiag } from '../otel/plugin-diag';
-import { pendingResolutionsSettled } from '../otel/pending-resolutions';
+import { pendingWorkSettled } from '../otel/pending-work';
 import { TIMED_OUT, withDeadline } from '../util/deadline';
 
 /** How long the plugin may hold up an exit to export what it has. */
@@ -17,11 +18,12 @@ interface Flushable {
  * still waiting on a resolver have their final attributes and metric points.
  */
 export async function flushProviders(): Promise<void> {
-  await pendingResolutionsSettled();
+  await pendingWorkSettled();
   const tracerProvider = trace.getTracerProvider() as Flushable & { getDelegate?: () => Flushable };
   const tracer = tracerProvider.getDelegate?.() ?? tracerProvider;
   const meter = metrics.getMeterProvider() as Flushable;
-  await Promise.all([tracer.forceFlush?.(), meter.forceFlush?.()]);
+  const logger = logs.getLoggerProvider() as Flushable;
+  await Promise.all([tracer.forceFlush?.(), meter.forceFlush?.(), logger.forceFlush?.()]);
 }
 
 /**
@@ -97,6 +99,8 @@ function holdExits(): void {
     // What process.exit does first: an invalid code throws here, to the caller, exactly as it would.
     if (args.length > 0) process.exitCode = args[0];
     const code = process.exitCode;
+    // Responses still being sent are cut off by this exit: their records say so, and go out with the rest.
+    recordInFlightAsCutOff();
     if (flushAtExit && shutDown === undefined) void begin(flushProviders, 'telemetry flush');
     if (underway.size === 0) return exit(code);
     exiting = true;
@@ -121,7 +125,7 @@ function holdExits(): void {
  */
 export function flushOnExit(shutdown: () => Promise<void>): void {
   const shutdownOnce = (): Promise<void> =>
-    (shutDown ??= begin(() => pendingResolutionsSettled().then(shutdown), 'telemetry shutdown'));
+    (shutDown ??= begin(() => pendingWorkSettled().then(shutdown), 'telemetry shutdown'));
   let reraising = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     const since = performance.now();
@@ -132,6 +136,7 @@ export function flushOnExit(shutdown: () => Promise<void>): void {
       if (shutDown === undefined) void begin(flushProviders, 'telemetry flush');
       return;
     }
+    recordInFlightAsCutOff();
     void shutdownOnce();
     if (reraising) return;
     reraising = true;

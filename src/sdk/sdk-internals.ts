@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import type { TextMapPropagator } from '@opentelemetry/api';
+import type { Sampler, TextMapPropagator } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { pluginDiag } from '../otel/plugin-diag';
 
@@ -45,6 +45,31 @@ export function propagatorFromEnv(): TextMapPropagator | null | undefined {
   if (typeof build === 'function') return build();
   pluginDiag.warn(
     'cannot reach the SDK propagator builder; OTEL_PROPAGATORS is ignored, W3C trace context and baggage apply',
+  );
+  return undefined;
+}
+
+interface SamplerBuilders {
+  createSamplerFromEnv?: () => Sampler;
+}
+
+/**
+ * The sampler `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` configure, built by the SDK's own
+ * code (internal to the pinned version, next to the builders above); undefined when it cannot be
+ * reached, and the plugin's sampler then wraps the SDK's default.
+ */
+export function samplerFromEnv(): Sampler | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above: a file the SDK's exports do not name
+    const { createSamplerFromEnv } = require(
+      join(dirname(require.resolve('@opentelemetry/sdk-node')), 'create-from-env.cjs'),
+    ) as SamplerBuilders;
+    if (typeof createSamplerFromEnv === 'function') return createSamplerFromEnv();
+  } catch {
+    // reported below
+  }
+  pluginDiag.warn(
+    'cannot reach the SDK sampler builder; OTEL_TRACES_SAMPLER is ignored, parent-based always-on applies',
   );
   return undefined;
 }

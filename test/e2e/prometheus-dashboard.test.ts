@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { PROMETHEUS_METRIC_NAMES } from 'aibridge-initiator-otel';
+import { METRIC_LABELS } from '../../dashboards/src/queries.mts';
 import { SERVICE_ACCOUNT } from '../../examples/demo/callers';
 import { CALLS, send, tokenTypesOf, usageFor } from '../../examples/demo/traffic';
 import { buildDemo, DEMO_MAIN } from '../support/demo-build';
@@ -13,31 +16,65 @@ import { recordOutput, registerSecret } from '../support/scan';
 // Owner IDs the demo sends that the rules accept: canonical UUIDv4.
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
+// Prometheus scrapes the demo's one endpoint as two targets, two replicas of one job: every
+// counter then exists twice, as it would for two gateways that served the same traffic.
+const JOB = 'aibridge-demo-gateway';
+const REPLICAS = ['replica-a', 'replica-b'] as const;
+const ONE_REPLICA = `{instance="${REPLICAS[0]}"}`;
+
 interface Panel {
   type: string;
   title: string;
+  datasource?: { type?: string };
   targets?: { expr: string }[];
+}
+interface Variable {
+  name: string;
+  type: string;
+  query?: string;
+  regex?: string;
+}
+interface Rule {
+  alert: string;
+  expr: string;
 }
 
 const available = prometheusAvailable();
 const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'dashboards/aibridge-initiators.json'), 'utf8')) as {
   panels: Panel[];
+  templating: { list: Variable[] };
 };
-const queries = dashboard.panels.flatMap((panel) =>
-  (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),
-);
-// What Grafana would put in: "All" for the variables, a rate window that holds a few 1 s scrapes.
-const substitute = (expr: string) =>
-  expr.replaceAll('$service', '.*').replaceAll('$client', '.*').replaceAll('$__rate_interval', '1m');
+const rules = (
+  parse(readFileSync(join(REPO_ROOT, 'dashboards/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: Rule[] }[] }
+).groups.flatMap((group) => group.rules);
+const queries = dashboard.panels
+  .filter((panel) => panel.datasource?.type === 'prometheus')
+  .flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
+
+// What Grafana would put in: "All" for the variables (or one replica), a rate window that holds a
+// good many 1 s scrapes, and a range that holds the whole run.
+const substitute = (expr: string, instance = '.*') =>
+  expr
+    .replaceAll('$service', '.*')
+    .replaceAll('$instance', instance)
+    .replaceAll('$client', '.*')
+    .replaceAll('$__rate_interval', '2m')
+    .replaceAll('$__range', '10m');
 
 let prometheus: ChildProcess | undefined;
 let demo: ChildProcess | undefined;
 let prometheusUrl = '';
 let gatewayUrl = '';
+let credentialsFile = '';
+
+interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 async function query(expr: string): Promise<{
   status: string;
-  data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+  data: { resultType: string; result: Sample[] };
   error?: string;
 }> {
   const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
@@ -57,6 +94,13 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
+async function firingAlerts(): Promise<{ labels: Record<string, string>; state: string }[]> {
+  const alerts = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as {
+    data: { alerts: { labels: Record<string, string>; state: string }[] };
+  };
+  return alerts.data.alerts;
+}
+
 function output(child: ChildProcess): () => string {
   let text = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -65,17 +109,27 @@ function output(child: ChildProcess): () => string {
   return () => text;
 }
 
+/** Both replicas have scraped `count` interceptions. */
+const bothScraped = (count: number) => async () => {
+  for (const instance of REPLICAS)
+    if ((await scalar(`sum(aibridge_interceptions_total{instance="${instance}"})`)) !== count) return false;
+  return true;
+};
+
 describe.runIf(available)('the dashboard and the rules against a real Prometheus scraping the demo gateway', () => {
   beforeAll(async () => {
     const [metricsPort, prometheusPort] = [await freePort(), await freePort()];
     const dir = mkdtempSync(join(tmpdir(), 'aibridge-prometheus-'));
+    const target = `127.0.0.1:${metricsPort}`;
     writeFileSync(
       join(dir, 'prometheus.yml'),
       [
         'global: { scrape_interval: 1s, evaluation_interval: 1s }',
         `rule_files: ['${join(REPO_ROOT, 'dashboards/prometheus/alerts.yml')}']`,
         'scrape_configs:',
-        `  - { job_name: aibridge-demo-gateway, static_configs: [ { targets: ['127.0.0.1:${metricsPort}'] } ] }`,
+        `  - job_name: ${JOB}`,
+        '    static_configs:',
+        ...REPLICAS.map((replica) => `      - { targets: ['${target}'], labels: { instance: ${replica} } }`),
       ].join('\n'),
     );
     prometheus = spawn(
@@ -99,16 +153,11 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     const demoOutput = output(demo);
     await waitFor(() => Promise.resolve(demoOutput().includes('New interceptions are printed')), 'the demo traffic');
     gatewayUrl = /Gateway: (http:\/\/\S+)/.exec(demoOutput())![1]!;
-    await waitFor(
-      async () => (await scalar('sum(aibridge_interceptions_total)')) === CALLS.length,
-      'the first round in Prometheus',
-    );
+    credentialsFile = /AIBRIDGE_CREDENTIALS_FILE=(\S+)/.exec(demoOutput())![1]!;
+    await waitFor(bothScraped(CALLS.length), 'the first round in Prometheus');
     // A second round, so that every rate has an increase between two scrapes to see.
     for (const call of CALLS) registerSecret(await send(gatewayUrl, call));
-    await waitFor(
-      async () => (await scalar('sum(aibridge_interceptions_total)')) === 2 * CALLS.length,
-      'the second round in Prometheus',
-    );
+    await waitFor(bothScraped(2 * CALLS.length), 'the second round in Prometheus');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }, 120_000);
 
@@ -121,32 +170,108 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
   });
 
   it('finds the dashboard’s queries', () => {
-    expect(queries.length).toBeGreaterThanOrEqual(8);
+    expect(queries.length).toBeGreaterThanOrEqual(20);
   });
 
   it.each(queries.map((q) => [q.panel, q.expr] as const))('panel "%s": %s parses and returns data', async (_, expr) => {
-    const answer = await query(substitute(expr));
-    expect(answer.error).toBeUndefined();
+    for (const instance of ['.*', REPLICAS[0]]) {
+      const answer = await query(substitute(expr, instance));
+      expect(answer.error).toBeUndefined();
+      expect(answer.status).toBe('success');
+      expect(answer.data.resultType).toBe('vector');
+      expect(answer.data.result.length).toBeGreaterThan(0);
+      for (const sample of answer.data.result) expect(Number.isFinite(Number(sample.value[1]))).toBe(true);
+    }
+  });
+
+  // Sums over replicas are twice one replica's; shares, quantiles and per-instance maxima are not.
+  it.each(queries.map((q) => [q.panel, q.expr] as const))(
+    'panel "%s" adds the replicas up correctly: %s',
+    async (_, expr) => {
+      const keyOf = (sample: Sample) => JSON.stringify(Object.entries(sample.metric).sort());
+      const one = new Map(
+        (await query(substitute(expr, REPLICAS[0]))).data.result.map((s) => [keyOf(s), Number(s.value[1])]),
+      );
+      const all = new Map((await query(substitute(expr))).data.result.map((s) => [keyOf(s), Number(s.value[1])]));
+      const perInstance = expr.includes('max by (instance)');
+      const ratio = expr.includes('histogram_quantile') || expr.includes(') / ') ? 1 : 2;
+      if (perInstance) {
+        // One series per replica, each its own.
+        expect(all.size).toBe(REPLICAS.length);
+        expect([...all.values()]).toEqual(REPLICAS.map(() => [...one.values()][0]));
+        return;
+      }
+      expect([...all.keys()].sort()).toEqual([...one.keys()].sort());
+      for (const [key, value] of one) {
+        // The two targets are scraped at slightly different instants: rates differ by a little.
+        expect(Math.abs(all.get(key)! - ratio * value), key).toBeLessThanOrEqual(0.1 * ratio * Math.abs(value) + 1e-9);
+      }
+    },
+  );
+
+  it('carries the labels the dashboard expects of each metric, and no other', async () => {
+    for (const [metric, labels] of Object.entries(METRIC_LABELS)) {
+      const answer = await query(`${metric}${ONE_REPLICA}`);
+      expect(answer.data.result.length, metric).toBeGreaterThan(0);
+      const seen = new Set(
+        answer.data.result.flatMap((s) =>
+          Object.keys(s.metric).filter(
+            (l) => !['__name__', 'job', 'instance'].includes(l) && !l.startsWith('otel_scope_'),
+          ),
+        ),
+      );
+      expect([...seen].sort(), metric).toEqual([...labels].sort());
+    }
+  });
+
+  it('lists the service, replicas, clients and traced service in its variables', async () => {
+    const variables = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v]));
+    const labelValues = async (definition: string) => {
+      const [, selector, label] = /^label_values\((.+), (\w+)\)$/.exec(definition)!;
+      const answer = await query(`group by (${label}) (${substitute(selector!)})`);
+      return answer.data.result.map((s) => s.metric[label!]).sort();
+    };
+    expect(await labelValues(variables.service!.query!)).toEqual([JOB]);
+    expect(await labelValues(variables.instance!.query!)).toEqual([...REPLICAS]);
+    expect(await labelValues(variables.client!.query!)).toEqual(['Claude Code', 'Codex', 'Coder Agents', 'Zed'].sort());
+    // query_result(...) with a regular expression over each series' text, as Grafana applies it.
+    const traced = variables.jaeger_service!;
+    const inner = /^query_result\((.+)\)$/.exec(traced.query!)![1]!;
+    const pattern = new RegExp(/^\/(.+)\/$/.exec(traced.regex!)![1]!);
+    const answer = await query(substitute(inner));
     expect(answer.status).toBe('success');
-    expect(answer.data.resultType).toBe('vector');
-    expect(answer.data.result.length).toBeGreaterThan(0);
-    for (const sample of answer.data.result) expect(Number.isFinite(Number(sample.value[1]))).toBe(true);
+    const names = answer.data.result
+      .map(
+        (s) =>
+          `{${Object.entries(s.metric)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(', ')}}`,
+      )
+      .map((text) => pattern.exec(text)?.[1])
+      .filter((name) => name !== undefined);
+    expect([...new Set(names)]).toEqual([JOB]);
   });
 
   // What each panel must show for the demo's traffic: the label values of its non-zero series.
   const shows: Record<string, Record<string, string[]>> = {
+    'Interceptions by status class': { status_class: ['2xx'] },
     'Interceptions by override': { initiator_override: ['false', 'true'] },
     'Interceptions by source': { initiator_source: ['credential', 'owner_header'] },
     'Interceptions by client and provider': {
       aibridge_client: ['Claude Code', 'Codex', 'Coder Agents', 'Zed'],
       gen_ai_provider_name: ['anthropic', 'openai'],
     },
-    'Owner-header rejections by reason and client': {
+    'Owner headers refused per 5 minutes, by reason and client': {
       reason: ['client_not_allowed', 'credential_not_trusted', 'invalid_format'],
       aibridge_client: ['Claude Code', 'Coder Agents'],
     },
-    'Resolver errors': { resolver: ['jwt'], reason: ['expired'] },
-    'Interception duration p50 / p95': { initiator_override: ['false', 'true'] },
+    // The spoofer's key is one the demo gateway serves.
+    'Untrusted delegations per 5 minutes, by authentication and client': {
+      initiator_authentication: ['accepted'],
+      aibridge_client: ['Coder Agents'],
+    },
+    'Resolver errors per 5 minutes (all clients)': { resolver: ['jwt'], reason: ['expired'] },
+    'Interception duration p50 / p95 (all clients)': { initiator_override: ['false', 'true'] },
     'Tokens by initiator source': { initiator_source: ['credential', 'owner_header'] },
     'Tokens by type': { gen_ai_token_type: ['cache_creation', 'cache_read', 'input', 'output'] },
     'Tokens by client': { aibridge_client: ['Claude Code', 'Codex', 'Coder Agents'] },
@@ -155,7 +280,7 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
         ...new Set(CALLS.map((call) => usageFor(call)?.model).filter((model) => model !== undefined)),
       ],
     },
-    'Usage unavailable by reason': { reason: ['missing'] },
+    'Usage unavailable, share of successful interceptions, by reason': { reason: ['missing'] },
   };
 
   it.each(Object.entries(shows))('panel "%s" splits the traffic as sent', async (panel, labels) => {
@@ -170,25 +295,37 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
     }
   });
 
-  it('counts what the traffic sent: interceptions, overrides, rejections by reason', async () => {
+  it('counts what the traffic sent: interceptions, overrides, rejections by reason and authentication', async () => {
     const rounds = 2;
+    const count = (metric: string, matchers = '') =>
+      scalar(`sum(${metric}{${[matchers, `instance="${REPLICAS[0]}"`].filter(Boolean).join(', ')}})`);
     // The demo's calls: Coder Agents for dana (2), eli (2) and fay (1) with valid owner headers.
-    expect(await scalar('sum(aibridge_interceptions_total)')).toBe(rounds * CALLS.length);
-    expect(await scalar('sum(aibridge_interceptions_total{initiator_override="true"})')).toBe(rounds * 5);
-    expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="invalid_format"})')).toBe(rounds * 2);
+    expect(await count('aibridge_interceptions_total')).toBe(rounds * CALLS.length);
+    expect(await count('aibridge_interceptions_total', 'initiator_override="true"')).toBe(rounds * 5);
+    expect(await count('aibridge_initiator_override_rejections_total', 'reason="invalid_format"')).toBe(rounds * 2);
     expect(
-      await scalar(
-        'sum(aibridge_initiator_override_rejections_total{reason="client_not_allowed", aibridge_client="Claude Code"})',
+      await count(
+        'aibridge_initiator_override_rejections_total',
+        'reason="client_not_allowed", aibridge_client="Claude Code"',
       ),
     ).toBe(rounds * 1);
-    expect(await scalar('sum(aibridge_initiator_override_rejections_total{reason="credential_not_trusted"})')).toBe(
-      rounds * 1,
-    );
-    expect(await scalar('sum(aibridge_initiator_resolver_errors_total{resolver="jwt", reason="expired"})')).toBe(
+    expect(
+      await count(
+        'aibridge_initiator_override_rejections_total',
+        'reason="credential_not_trusted", initiator_authentication="accepted"',
+      ),
+    ).toBe(rounds * 1);
+    expect(
+      await count(
+        'aibridge_initiator_override_rejections_total',
+        'reason="credential_not_trusted", initiator_authentication!="accepted"',
+      ),
+    ).toBe(0);
+    expect(await count('aibridge_initiator_resolver_errors_total', 'resolver="jwt", reason="expired"')).toBe(
       rounds * 1,
     );
     const share = await scalar(
-      substitute(queries.find((q) => q.panel === 'Share attributed through the owner header')!.expr),
+      substitute(queries.find((q) => q.panel === 'Share through the owner header')!.expr, REPLICAS[0]),
     );
     expect(share).toBeGreaterThan(0.2);
     expect(share).toBeLessThan(0.5);
@@ -209,29 +346,79 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
       }
     }
     for (const [type, count] of Object.entries(expected)) {
-      expect(await scalar(`sum(aibridge_tokens_total{gen_ai_token_type="${type}"})`), type).toBe(count);
+      expect(
+        await scalar(`sum(aibridge_tokens_total{gen_ai_token_type="${type}", instance="${REPLICAS[0]}"})`),
+        type,
+      ).toBe(count);
     }
     const ownerTotal = Object.values(owner).reduce((a, b) => a + b, 0);
-    expect(await scalar('sum(aibridge_tokens_total{initiator_source="owner_header"})')).toBe(ownerTotal);
-    expect(await scalar('sum(aibridge_usage_unavailable_total{reason="missing"})')).toBe(
+    expect(await scalar(`sum(aibridge_tokens_total{initiator_source="owner_header", instance="${REPLICAS[0]}"})`)).toBe(
+      ownerTotal,
+    );
+    expect(await scalar(`sum(aibridge_usage_unavailable_total{reason="missing", instance="${REPLICAS[0]}"})`)).toBe(
       rounds * CALLS.filter((call) => usageFor(call) === undefined).length,
     );
     expect(await scalar('sum(aibridge_interceptions_active)')).toBe(0);
     const share = await scalar(
-      substitute(queries.find((q) => q.panel === 'Share of tokens through the owner header')!.expr),
+      substitute(queries.find((q) => q.panel === 'Share of tokens through the owner header')!.expr, REPLICAS[0]),
     );
     expect(share).toBeGreaterThan(0);
     expect(share).toBeLessThan(1);
   });
 
-  it('fires the credential_not_trusted alert', async () => {
-    await waitFor(async () => {
-      const alerts = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as {
-        data: { alerts: { labels: { alertname: string }; state: string }[] };
-      };
-      return alerts.data.alerts.some(
-        (a) => a.labels.alertname === 'AIBridgeCredentialNotTrusted' && a.state === 'firing',
-      );
-    }, 'the AIBridgeCredentialNotTrusted alert');
+  it.each(rules.map((rule) => [rule.alert, rule.expr] as const))('alert %s: %s evaluates', async (_, expr) => {
+    const answer = await query(expr);
+    expect(answer.error).toBeUndefined();
+    expect(answer.status).toBe('success');
+  });
+
+  it('pages for the spoofer’s working key, and raises nothing the demo does not cause', async () => {
+    await waitFor(
+      async () =>
+        (await firingAlerts()).some(
+          (a) => a.labels.alertname === 'AIBridgeAuthenticatedCredentialNotTrusted' && a.state === 'firing',
+        ),
+      'the AIBridgeAuthenticatedCredentialNotTrusted alert',
+    );
+    const alerts = await firingAlerts();
+    const authenticated = alerts.filter((a) => a.labels.alertname === 'AIBridgeAuthenticatedCredentialNotTrusted');
+    // One alert for the job and client, the two replicas summed.
+    expect(authenticated.map((a) => a.labels)).toEqual([
+      {
+        alertname: 'AIBridgeAuthenticatedCredentialNotTrusted',
+        severity: 'critical',
+        job: JOB,
+        aibridge_client: 'Coder Agents',
+      },
+    ]);
+    const names = new Set(alerts.map((a) => a.labels.alertname));
+    for (const quiet of [
+      'AIBridgeCredentialNotTrusted',
+      'AIBridgeOwnerHeaderRejectionBurst',
+      'AIBridgeMetricsAbsent',
+      'AIBridgeResolverUnavailable',
+      'AIBridgeCredentialsFileReloadFailed',
+    ])
+      expect(names.has(quiet), quiet).toBe(false);
+  });
+
+  it('a credentials file broken on disk shows on both replicas, for the reload alert, until a good one loads', async () => {
+    const rule = rules.find((r) => r.alert === 'AIBridgeCredentialsFileReloadFailed')!;
+    const good = readFileSync(credentialsFile, 'utf8');
+    const replace = (content: string) => {
+      writeFileSync(`${credentialsFile}.next`, content);
+      renameSync(`${credentialsFile}.next`, credentialsFile);
+    };
+    expect(await scalar(`sum(${PROMETHEUS_METRIC_NAMES.credentialsFileReloadFailed})`)).toBe(0);
+    replace('{ "credentials": [ { "sha256": "not-a-hash", "initiator": "x" } ] }');
+    try {
+      await waitFor(async () => (await query(rule.expr)).data.result.length === REPLICAS.length, 'the reload failure');
+      const failing = (await query(rule.expr)).data.result.map((s) => s.metric);
+      expect(failing.map((labels) => labels.instance).sort()).toEqual([...REPLICAS]);
+      expect(failing.every((labels) => labels.job === JOB)).toBe(true);
+    } finally {
+      replace(good);
+    }
+    await waitFor(async () => (await query(rule.expr)).data.result.length === 0, 'the reload to succeed again');
   });
 });

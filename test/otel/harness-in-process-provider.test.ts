@@ -90,7 +90,7 @@ const serverSpans = () => harness.finishedSpans().filter((span) => span.kind ===
 const paths = () => serverSpans().map((span) => span.attributes['url.path']);
 
 describe('a mock provider in the test process, on an interception path', () => {
-  it('a gateway forwarding with fetch: only its own interception is recorded', async () => {
+  it('a gateway forwarding with fetch: only its own interception is recorded, and its fetch is a span under it', async () => {
     const response = await fetch(`${gatewayUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: CODER_AGENTS,
@@ -106,6 +106,9 @@ describe('a mock provider in the test process, on an interception path', () => {
       'initiator.override': true,
       'aibridge.client': 'Coder Agents',
     });
+    const upstream = harness.finishedSpans().filter((s) => s.parentSpanContext?.spanId === span?.spanContext().spanId);
+    expect(upstream.map((s) => s.kind)).toEqual([SpanKind.CLIENT]);
+    expect(upstream[0]?.attributes['enduser.id']).toBe(OWNER);
     expect(await harness.counterValue('aibridge.interceptions')).toBe(1);
   });
 
@@ -121,7 +124,13 @@ describe('a mock provider in the test process, on an interception path', () => {
     expect(paths()).toEqual(['/v1/messages']);
     const [interception] = harness.interceptionSpans();
     expect(interception?.attributes['enduser.id']).toBe(OWNER);
-    const upstream = harness.finishedSpans().filter((span) => span.kind === SpanKind.CLIENT);
+    // The test's own fetch to the gateway is a client span too, outside the interception.
+    const upstream = harness
+      .finishedSpans()
+      .filter(
+        (span) =>
+          span.kind === SpanKind.CLIENT && span.parentSpanContext?.spanId === interception?.spanContext().spanId,
+      );
     expect(upstream).toHaveLength(1);
     expect(upstream[0]?.parentSpanContext?.spanId).toBe(interception?.spanContext().spanId);
     expect(upstream[0]?.attributes['enduser.id']).toBe(OWNER);

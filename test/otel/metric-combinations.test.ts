@@ -23,6 +23,7 @@ interface Interception {
   readonly provider: Provider;
   readonly statusCode: number;
   readonly reason: (typeof REJECTION_REASONS)[number] | undefined;
+  readonly credential: boolean;
 }
 
 const interception: fc.Arbitrary<Interception> = fc.record({
@@ -32,10 +33,11 @@ const interception: fc.Arbitrary<Interception> = fc.record({
   provider: fc.constantFrom<Provider>('openai', 'anthropic'),
   // Mostly the codes Node sends, and some a handler may set on a response it destroys.
   statusCode: fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(200, 201, 400, 429, 500, 999) },
+    { weight: 4, arbitrary: fc.constantFrom(200, 201, 400, 401, 403, 429, 500, 999) },
     { weight: 1, arbitrary: fc.integer({ min: -5, max: 5_000 }) },
   ),
   reason: fc.option(fc.constantFrom(...REJECTION_REASONS), { nil: undefined }),
+  credential: fc.boolean(),
 });
 
 function resolutionOf(i: Interception): Resolution {
@@ -43,7 +45,7 @@ function resolutionOf(i: Interception): Resolution {
     initiator: undefined,
     source: i.source,
     override: i.override,
-    credentialInitiator: undefined,
+    credentialInitiator: i.credential ? 'key-0123456789abcdef' : undefined,
     client: i.client,
     rejection: i.reason === undefined ? undefined : { reason: i.reason, valueLength: 36 },
     resolverErrors: [],
@@ -83,7 +85,15 @@ function expected(recorded: readonly Interception[]): Map<string, number> {
       'http.response.status_code': i.statusCode,
     });
     if (i.reason !== undefined)
-      add('aibridge.initiator.override.rejections', { reason: i.reason, 'aibridge.client': i.client });
+      add('aibridge.initiator.override.rejections', {
+        reason: i.reason,
+        'aibridge.client': i.client,
+        'initiator.authentication': !i.credential
+          ? 'none'
+          : i.statusCode === 401 || i.statusCode === 403
+            ? 'refused'
+            : 'accepted',
+      });
   }
   return series;
 }
@@ -105,6 +115,7 @@ describe('metric combinations', () => {
       client: 'Coder Agents',
       provider: 'openai',
       reason: undefined,
+      credential: true,
     } as const;
     // Keyed as three digits, 1200 without the override would land on 200 with it.
     const recorded = [

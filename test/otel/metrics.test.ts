@@ -91,6 +91,8 @@ describe('aibridge.initiator.override.rejections', () => {
         attributes: {
           reason,
           'aibridge.client': headers['user-agent'] === CLAUDE_CODE_UA ? 'Claude Code' : 'Coder Agents',
+          // Each case carries a credential the test gateway answers 200 to.
+          'initiator.authentication': 'accepted',
         },
         value: 1,
       },
@@ -107,13 +109,17 @@ describe('aibridge.initiator.override.rejections', () => {
     expect(await harness.counterValue('aibridge.initiator.override.rejections')).toBe(0);
   });
 
-  it('starts every reason and client at zero, so the first rejection is an increase Prometheus sees', async () => {
+  it('starts every reason, client and authentication at zero, so the first rejection is an increase Prometheus sees', async () => {
     const points = await harness.metricPoints('aibridge.initiator.override.rejections');
-    expect(points).toHaveLength(4 * 12);
+    expect(points).toHaveLength(4 * 12 * 3);
     expect(points.every((p) => p.value === 0)).toBe(true);
     expect(points).toContainEqual({
       name: 'aibridge.initiator.override.rejections',
-      attributes: { reason: 'credential_not_trusted', 'aibridge.client': 'Coder Agents' },
+      attributes: {
+        reason: 'credential_not_trusted',
+        'aibridge.client': 'Coder Agents',
+        'initiator.authentication': 'none',
+      },
       value: 0,
     });
   });
@@ -151,6 +157,7 @@ describe('metric attributes', () => {
       'gen_ai.provider.name',
       'http.response.status_code',
       'reason',
+      'initiator.authentication',
     ];
     const points = (await harness.metricPoints()).filter((p) => p.name.startsWith('aibridge.'));
     expect(points.length).toBeGreaterThan(0);

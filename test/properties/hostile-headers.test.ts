@@ -6,6 +6,7 @@ import { fingerprintToken } from '../../src/resolution/credential';
 import { toHeaderRecord } from '../../src/resolution/headers';
 import { resolveFromRecord } from '../../src/resolution/resolve-request';
 import {
+  authenticationOf,
   interceptionMetricAttributes,
   interceptionSpanAttributes,
   rejectionEventAttributes,
@@ -74,7 +75,7 @@ function everythingExported(resolution: Resolution): unknown[] {
   if (resolution.rejection !== undefined)
     attributes.push(
       rejectionEventAttributes(resolution.rejection),
-      rejectionMetricAttributes(resolution.rejection, resolution.client),
+      rejectionMetricAttributes(resolution.rejection, resolution.client, authenticationOf(resolution, 200)),
     );
   return attributes.flatMap((set) => Object.values(set));
 }

@@ -29,7 +29,7 @@ export function otlpEnv(receiverUrl: string): Record<string, string> {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_METRICS_EXPORTER: 'otlp',
-    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'otlp',
     // Long enough that only the shutdown flush can deliver the metrics in a test's lifetime.
     OTEL_METRIC_EXPORT_INTERVAL: '60000',
     OTEL_NODE_RESOURCE_DETECTORS: 'none',

@@ -1,12 +1,20 @@
-import { Collector, type AttributeValue, type CollectedSpan } from '../../examples/demo/collector';
+import {
+  Collector,
+  type AttributeValue,
+  type CollectedRecord,
+  type CollectedSpan,
+} from '../../examples/demo/collector';
 import { recordOutput } from './scan';
 
 export type ReceivedSpan = CollectedSpan;
+export type ReceivedRecord = CollectedRecord;
 
 /** A loopback OTLP/HTTP JSON receiver: what a collector would get, decoded for assertions. */
 export interface OtlpReceiver {
   readonly url: string;
   readonly spans: readonly ReceivedSpan[];
+  /** Interception records (log records named `aibridge.interception`). */
+  readonly records: readonly ReceivedRecord[];
   /** Every request body as received, for scanning. */
   readonly rawBodies: readonly string[];
   /** Sum of a counter's latest points (or a histogram's counts) whose attributes include `match`. */
@@ -20,6 +28,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     url,
     spans: collector.spans,
+    get records() {
+      return collector.records.filter((record) => record.eventName === 'aibridge.interception');
+    },
     rawBodies: collector.rawBodies,
     counter: (metric, match = {}) =>
       collector

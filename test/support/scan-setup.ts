@@ -1,5 +1,6 @@
 // Loaded into every test worker: tees what leaves the plugin into the secret scan's record.
 import { createRequire } from 'node:module';
+import type * as SdkLogs from '@opentelemetry/sdk-logs';
 import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import { recordOutput, registerSecret } from './scan';
@@ -23,6 +24,7 @@ for (const value of [
 const require = createRequire(import.meta.url);
 const { InMemorySpanExporter } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
 const { MetricReader } = require('@opentelemetry/sdk-metrics') as typeof SdkMetrics;
+const { InMemoryLogRecordExporter } = require('@opentelemetry/sdk-logs') as typeof SdkLogs;
 
 // The originals, called on the instance by the replacements.
 const exportSpans = Reflect.get(InMemorySpanExporter.prototype, 'export');
@@ -32,6 +34,15 @@ InMemorySpanExporter.prototype.export = function (spans, done) {
     JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }))),
   );
   return exportSpans.call(this, spans, done);
+};
+
+const exportRecords = Reflect.get(InMemoryLogRecordExporter.prototype, 'export');
+InMemoryLogRecordExporter.prototype.export = function (records, done) {
+  recordOutput(
+    'records',
+    JSON.stringify(records.map((r) => ({ eventName: r.eventName, attributes: r.attributes, body: r.body }))),
+  );
+  return exportRecords.call(this, records, done);
 };
 
 const collect = Reflect.get(MetricReader.prototype, 'collect');
