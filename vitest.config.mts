@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
-import { PrometheusSkipNote } from './test/support/prometheus.ts';
+import { PrometheusSkipNote } from './test/support/prometheus-binaries.mts';
 
 // A fresh record for the secret scan, shared by every worker of this run (see test/secret-scan).
 process.env.SCAN_DIR ??= mkdtempSync(join(tmpdir(), 'aibridge-secret-scan-'));

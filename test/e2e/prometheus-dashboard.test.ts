@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -11,6 +10,7 @@ import { CALLS, send, tokenTypesOf, usageFor } from '../../examples/demo/traffic
 import { buildDemo, DEMO_MAIN } from '../support/demo-build';
 import { freePort, REPO_ROOT } from '../support/gateway-process';
 import { prometheusAvailable } from '../support/prometheus';
+import { startPrometheus, waitFor, type PrometheusServer, type Sample } from '../support/prometheus-server';
 import { recordOutput, registerSecret } from '../support/scan';
 
 // Owner IDs the demo sends that the rules accept: canonical UUIDv4.
@@ -61,41 +61,16 @@ const substitute = (expr: string, instance = '.*') =>
     .replaceAll('$__rate_interval', '2m')
     .replaceAll('$__range', '10m');
 
-let prometheus: ChildProcess | undefined;
+let prometheus: PrometheusServer | undefined;
 let demo: ChildProcess | undefined;
-let prometheusUrl = '';
 let gatewayUrl = '';
 let credentialsFile = '';
 
-interface Sample {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function query(expr: string): Promise<{
-  status: string;
-  data: { resultType: string; result: Sample[] };
-  error?: string;
-}> {
-  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  return (await response.json()) as never;
-}
-
-async function scalar(expr: string): Promise<number> {
-  const answer = await query(expr);
-  return answer.data.result.reduce((sum, sample) => sum + Number(sample.value[1]), 0);
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const query = (expr: string) => prometheus!.query(expr);
+const scalar = (expr: string) => prometheus!.scalar(expr);
 
 async function firingAlerts(): Promise<{ labels: Record<string, string>; state: string }[]> {
-  const alerts = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as {
+  const alerts = (await (await fetch(`${prometheus!.url}/api/v1/alerts`)).json()) as {
     data: { alerts: { labels: Record<string, string>; state: string }[] };
   };
   return alerts.data.alerts;
@@ -118,32 +93,16 @@ const bothScraped = (count: number) => async () => {
 
 describe.runIf(available)('the dashboard and the rules against a real Prometheus scraping the demo gateway', () => {
   beforeAll(async () => {
-    const [metricsPort, prometheusPort] = [await freePort(), await freePort()];
-    const dir = mkdtempSync(join(tmpdir(), 'aibridge-prometheus-'));
+    const metricsPort = await freePort();
     const target = `127.0.0.1:${metricsPort}`;
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      [
-        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-        `rule_files: ['${join(REPO_ROOT, 'dashboards/prometheus/alerts.yml')}']`,
-        'scrape_configs:',
-        `  - job_name: ${JOB}`,
-        '    static_configs:',
-        ...REPLICAS.map((replica) => `      - { targets: ['${target}'], labels: { instance: ${replica} } }`),
-      ].join('\n'),
-    );
-    prometheus = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${prometheusPort}`,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    output(prometheus);
-    prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-    await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 'Prometheus to be ready');
+    prometheus = await startPrometheus([
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      `rule_files: ['${join(REPO_ROOT, 'dashboards/prometheus/alerts.yml')}']`,
+      'scrape_configs:',
+      `  - job_name: ${JOB}`,
+      '    static_configs:',
+      ...REPLICAS.map((replica) => `      - { targets: ['${target}'], labels: { instance: ${replica} } }`),
+    ]);
 
     buildDemo();
     demo = spawn(process.execPath, [DEMO_MAIN, '--port', '0', '--metrics-port', String(metricsPort)], {
@@ -162,11 +121,12 @@ describe.runIf(available)('the dashboard and the rules against a real Prometheus
   }, 120_000);
 
   afterAll(async () => {
-    for (const child of [demo, prometheus]) {
-      if (child === undefined || child.exitCode !== null) continue;
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+    if (demo !== undefined && demo.exitCode === null) {
+      const exited = new Promise((resolve) => demo!.once('exit', resolve));
+      demo.kill('SIGTERM');
+      await exited;
     }
+    await prometheus?.stop();
   });
 
   it('finds the dashboard’s queries', () => {

@@ -1,14 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiOf, usageOf, type Api } from '../../examples/demo/provider-responses';
 import { CLAUDE_CODE_UA, CODER_AGENTS_UA, OWNER_A, OWNER_B, SERVICE_TOKEN, ALICE_TOKEN } from '../support/fixtures';
 import { freePort, otlpEnv, spawnGateway } from '../support/gateway-process';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
 import { prometheusAvailable } from '../support/prometheus';
+import { startPrometheus, waitFor, type PrometheusServer } from '../support/prometheus-server';
 import { listen, startUpstream, type Running } from '../support/servers';
 
 // Three replicas of a preloaded gateway, each with its own exporters, behind a round-robin proxy;
@@ -95,25 +92,12 @@ describe.runIf(available)(
     let upstream: Running;
     let receiver: OtlpReceiver;
     let proxy: Running;
-    let prometheus: ChildProcess;
-    let prometheusUrl = '';
+    let prometheus: PrometheusServer;
     const replicas: { stop: () => Promise<unknown> }[] = [];
     const statuses: number[] = [];
     const expected = { input: 0, cacheRead: 0, cacheCreation: 0, output: 0 };
 
-    async function scalar(expr: string): Promise<number> {
-      const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const answer = (await response.json()) as { data: { result: { value: [number, string] }[] } };
-      return answer.data.result.reduce((sum, sample) => sum + Number(sample.value[1]), 0);
-    }
-
-    async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-      const deadline = Date.now() + 60_000;
-      while (!(await check().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+    const scalar = (expr: string) => prometheus.scalar(expr);
 
     beforeAll(async () => {
       upstream = await startUpstream();
@@ -150,29 +134,11 @@ describe.runIf(available)(
       }
       proxy = await listen(roundRobin(urls));
 
-      const prometheusPort = await freePort();
-      const dir = mkdtempSync(join(tmpdir(), 'aibridge-replicas-'));
-      writeFileSync(
-        join(dir, 'prometheus.yml'),
-        [
-          'global: { scrape_interval: 1s }',
-          'scrape_configs:',
-          `  - { job_name: gateway, static_configs: [ { targets: [${metricsPorts.map((p) => `'127.0.0.1:${p}'`).join(', ')}] } ] }`,
-        ].join('\n'),
-      );
-      prometheus = spawn(
-        'prometheus',
-        [
-          `--config.file=${join(dir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${prometheusPort}`,
-        ],
-        {
-          stdio: 'ignore',
-        },
-      );
-      prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-      await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 'Prometheus to be ready');
+      prometheus = await startPrometheus([
+        'global: { scrape_interval: 1s }',
+        'scrape_configs:',
+        `  - { job_name: gateway, static_configs: [ { targets: [${metricsPorts.map((p) => `'127.0.0.1:${p}'`).join(', ')}] } ] }`,
+      ]);
 
       let next = 0;
       const client = async () => {
@@ -192,13 +158,14 @@ describe.runIf(available)(
       await waitFor(
         async () => (await scalar('sum(aibridge_interceptions_total)')) === INTERCEPTIONS,
         'Prometheus to see every interception',
+        60_000,
       );
       // The records still queued go out when the replicas stop.
       await Promise.all(replicas.map((replica) => replica.stop()));
     }, 180_000);
 
     afterAll(async () => {
-      prometheus?.kill('SIGTERM');
+      await prometheus?.stop();
       await proxy?.close();
       await receiver?.close();
       await upstream?.close();
