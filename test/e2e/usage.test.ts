@@ -123,7 +123,7 @@ async function callWithClient(
   if (format === 'anthropic_messages') {
     const client = new Anthropic({ apiKey: SERVICE_TOKEN, baseURL: baseUrl, defaultHeaders: headers, maxRetries: 0 });
     const params = {
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 64,
       messages: [{ role: 'user' as const, content: 'hi' }],
       ...extra,
