@@ -95,6 +95,11 @@ describe('start-up', () => {
       'AIBRIDGE_PROPAGATE_TRACE_CONTEXT: must be true or false',
     ],
     [
+      'an unknown sampling rule',
+      { AIBRIDGE_ALWAYS_SAMPLE: 'everything' },
+      'AIBRIDGE_ALWAYS_SAMPLE: must be rejections, owner_header or none',
+    ],
+    [
       'a module without resolveCredential',
       { AIBRIDGE_RESOLVER_MODULE: './test/fixtures/serve.cjs' },
       'does not export a resolveCredential function',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy } from 'aibridge-initiator-otel';
-import { optionsFromEnv, policyFromEnv, propagateTraceContextFromEnv } from '../../src/config/env';
+import { alwaysSampleFromEnv, optionsFromEnv, policyFromEnv, propagateTraceContextFromEnv } from '../../src/config/env';
 
 describe('plugin variables', () => {
   it('no variables give the defaults', () => {
@@ -82,6 +82,16 @@ describe('plugin variables', () => {
     expect(propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'TRUE' })).toBe(true);
     expect(() => propagateTraceContextFromEnv({ AIBRIDGE_PROPAGATE_TRACE_CONTEXT: 'yes' })).toThrow(
       /^AIBRIDGE_PROPAGATE_TRACE_CONTEXT: must be true or false, got "yes"$/,
+    );
+  });
+
+  it('AIBRIDGE_ALWAYS_SAMPLE is rejections by default, owner_header or none when set, and refuses anything else', () => {
+    expect(alwaysSampleFromEnv({})).toBe('rejections');
+    expect(alwaysSampleFromEnv({ AIBRIDGE_ALWAYS_SAMPLE: ' ' })).toBe('rejections');
+    expect(alwaysSampleFromEnv({ AIBRIDGE_ALWAYS_SAMPLE: 'OWNER_HEADER' })).toBe('owner_header');
+    expect(alwaysSampleFromEnv({ AIBRIDGE_ALWAYS_SAMPLE: 'none' })).toBe('none');
+    expect(() => alwaysSampleFromEnv({ AIBRIDGE_ALWAYS_SAMPLE: 'always' })).toThrow(
+      /^AIBRIDGE_ALWAYS_SAMPLE: must be rejections, owner_header or none, got "always"$/,
     );
   });
 });
