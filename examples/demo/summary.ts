@@ -40,7 +40,7 @@ export interface Summary {
     override: boolean;
   } & Consumption)[];
   readonly byConversation: readonly ({ conversation: string; client: string; initiator: string } & Consumption)[];
-  readonly rejections: readonly { reason: string; client: string; count: number }[];
+  readonly rejections: readonly { reason: string; client: string; authentication: string; count: number }[];
   readonly resolverErrors: readonly { resolver: string; reason: string; count: number }[];
   /** `aibridge_tokens_total` by `initiator_source`, in its partition: `input` here is the uncached input. */
   readonly tokensBySource: readonly {
@@ -127,8 +127,18 @@ export function summarise(
   const rejections = samples
     // Every reason and client is reported from the start at zero; the summary shows what happened.
     .filter((s) => s.name === PROMETHEUS_METRIC_NAMES.overrideRejections && s.value > 0)
-    .map((s) => ({ reason: s.labels.reason ?? '', client: s.labels.aibridge_client ?? '', count: s.value }))
-    .sort((a, b) => a.reason.localeCompare(b.reason) || a.client.localeCompare(b.client));
+    .map((s) => ({
+      reason: s.labels.reason ?? '',
+      client: s.labels.aibridge_client ?? '',
+      authentication: s.labels.initiator_authentication ?? '',
+      count: s.value,
+    }))
+    .sort(
+      (a, b) =>
+        a.reason.localeCompare(b.reason) ||
+        a.client.localeCompare(b.client) ||
+        a.authentication.localeCompare(b.authentication),
+    );
   const resolverErrors = samples
     .filter((s) => s.name === PROMETHEUS_METRIC_NAMES.resolverErrors)
     .map((s) => ({ resolver: s.labels.resolver ?? '', reason: s.labels.reason ?? '', count: s.value }));
@@ -332,8 +342,8 @@ export function renderSummary(summary: Summary): string {
     summary.rejections.length === 0
       ? '(none)'
       : table(
-          ['reason', 'client', 'rejections'],
-          summary.rejections.map((r) => [r.reason, r.client, r.count]),
+          ['reason', 'client', 'credential (initiator.authentication)', 'rejections'],
+          summary.rejections.map((r) => [r.reason, r.client, r.authentication, r.count]),
         ),
     '',
     `Credentials a resolver could not vouch for (${PROMETHEUS_METRIC_NAMES.resolverErrors}):`,

@@ -156,9 +156,10 @@ describe('npm start -- --once', () => {
 
   it('counts the rejections per reason and client, as scraped from Prometheus', () => {
     expect(tableAfter(output, 'Owner-header rejections')).toEqual([
-      ['client_not_allowed', 'Claude Code', '1'],
-      ['credential_not_trusted', 'Coder Agents', '1'],
-      ['invalid_format', 'Coder Agents', '2'],
+      // The demo gateway accepts every key it is sent: none is refused with 401 or 403.
+      ['client_not_allowed', 'Claude Code', 'accepted', '1'],
+      ['credential_not_trusted', 'Coder Agents', 'accepted', '1'],
+      ['invalid_format', 'Coder Agents', 'accepted', '2'],
     ]);
     expect(output).toContain('Prometheus totals: 15 interceptions, 5 attributed through the owner header (33%).');
     expect(tableAfter(output, 'Credentials a resolver could not vouch for')).toEqual([['jwt', 'expired', '1']]);
