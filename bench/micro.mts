@@ -1,19 +1,30 @@
 // Per-call cost of the plugin's hot path, without HTTP: `npm run bench:micro`.
-// Resolution alone on its main paths; then one interception's objects and server span three ways:
-// bare, carrying the contract's telemetry with fixed values (what the SDK charges for it, whoever
-// produces it), and through the plugin's hooks (resolution, span attributes and events, metric
-// points) on real SDK spans and meters. Each case runs in interleaved rounds; the median round is
-// reported, with the fastest and slowest, in nanoseconds per call including garbage collection.
+// Resolution alone on its main paths; then one interception's objects, server span and response
+// (one JSON body, or a stream written an event at a time) four ways: bare; carrying the contract's
+// telemetry with fixed values (what the SDK charges for recording it, whoever produces it: span
+// attributes at start and at the end, the duration histogram point, the interception record); through
+// the plugin's hooks (resolution, the response tapped and its usage read, its counters, the span's
+// attributes, the histogram point, the record) on real SDK spans, meters and loggers; and the usage
+// reader alone on the same bytes. What the hooks cost beyond the SDK's recording is then the hooks,
+// less the fixed-value telemetry, less the reader. Last, the OTLP protobuf serialization of batches
+// of spans and records, the telemetry's cost at export. Each case runs in interleaved rounds; the
+// median round is reported, with the fastest and slowest, in nanoseconds per call including garbage
+// collection. With BENCH_FIGURES set, the summary's figures are written there as JSON; with
+// MICRO_ONLY, only the cases whose name contains it run (to profile one).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { createRequire } from 'node:module';
+import type * as Api from '@opentelemetry/api' with { 'resolution-mode': 'require' };
 import type * as OtlpTransformer from '@opentelemetry/otlp-transformer' with { 'resolution-mode': 'require' };
+import type * as SdkLogs from '@opentelemetry/sdk-logs' with { 'resolution-mode': 'require' };
 import type * as SdkMetrics from '@opentelemetry/sdk-metrics' with { 'resolution-mode': 'require' };
 import type * as SdkTrace from '@opentelemetry/sdk-trace' with { 'resolution-mode': 'require' };
 import type * as CreatePolicy from '../src/config/create-policy.ts';
 import type * as Instruments from '../src/otel/instruments.ts';
 import type * as Hooks from '../src/otel/interception-hooks.ts';
 import type * as ResolveRequest from '../src/resolution/resolve-request.ts';
+import type * as UsageReader from '../src/usage/usage-reader.ts';
 
 // Loaded with require, as a gateway's preload loads them: the built plugin is CommonJS, and the SDK
 // packages ship CommonJS and ES module builds, of which the plugin meets the CommonJS ones. `require`
@@ -24,11 +35,15 @@ const { createPolicy } = require('../dist/config/create-policy.js') as typeof Cr
 const { resolveFromRecord } = require('../dist/resolution/resolve-request.js') as typeof ResolveRequest;
 const { InterceptionHooks } = require('../dist/otel/interception-hooks.js') as typeof Hooks;
 const { createInstruments } = require('../dist/otel/instruments.js') as typeof Instruments;
+const { createUsageReader } = require('../dist/usage/usage-reader.js') as typeof UsageReader;
+const { trace, ROOT_CONTEXT } = require('@opentelemetry/api') as typeof Api;
 const { MeterProvider, MetricReader, AggregationTemporality } =
   require('@opentelemetry/sdk-metrics') as typeof SdkMetrics;
 const { TracerProvider, NoopSpanProcessor } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
-// What the OTLP/HTTP exporter runs on each batch (the default `http/protobuf` protocol).
-const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer') as typeof OtlpTransformer;
+const { LoggerProvider } = require('@opentelemetry/sdk-logs') as typeof SdkLogs;
+// What the OTLP/HTTP exporters run on each batch (the default `http/protobuf` protocol).
+const { ProtobufTraceSerializer, ProtobufLogsSerializer } =
+  require('@opentelemetry/otlp-transformer') as typeof OtlpTransformer;
 
 const ROUNDS = Number(process.env.MICRO_ROUNDS ?? 9);
 const ROUND_MS = Number(process.env.MICRO_ROUND_MS ?? 250);
@@ -39,21 +54,43 @@ const OWNER = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const common = {
   host: 'gateway:8787',
   'content-type': 'application/json',
-  'content-length': '312',
+  'content-length': '8312',
   accept: 'application/json',
 };
 const headers = {
-  override: { ...common, 'user-agent': 'coder-agents/2.24.1', authorization: SERVICE, 'x-coder-owner-id': OWNER },
+  override: {
+    ...common,
+    'user-agent': 'coder-agents/2.24.1',
+    authorization: SERVICE,
+    'x-coder-owner-id': OWNER,
+    'x-coder-chat-id': 'chat-17',
+  },
   rejection: {
     ...common,
     'user-agent': 'claude-cli/1.0.98 (external, cli)',
     'x-api-key': 'sk-ant-alice-0001',
     'x-coder-owner-id': OWNER,
+    'x-claude-code-session-id': 'session-17',
   },
   noCredential: { ...common, 'user-agent': 'curl/8.5.0' },
 };
 type Kind = keyof typeof headers;
 const KINDS = Object.keys(headers) as Kind[];
+
+const fixture = (name: string) => readFileSync(new URL(`../test/usage/fixtures/${name}`, import.meta.url));
+/** The responses: a Chat Completions body, and its stream as the gateway forwards it, an event per write. */
+const RESPONSES = {
+  json: { contentType: 'application/json', writes: [fixture('chat-completions.json')] },
+  stream: {
+    contentType: 'text/event-stream',
+    writes: fixture('chat-completions.sse')
+      .toString('utf8')
+      .split(/(?<=\n\n)/)
+      .map((event) => Buffer.from(event)),
+  },
+};
+type Shape = keyof typeof RESPONSES;
+const SHAPES = Object.keys(RESPONSES) as Shape[];
 
 class Reader extends MetricReader {
   constructor() {
@@ -62,23 +99,35 @@ class Reader extends MetricReader {
   async onForceFlush() {}
   async onShutdown() {}
 }
-const meter = new MeterProvider({ readers: [new Reader()] }).getMeter('aibridge-initiator-otel');
+const meterProvider = new MeterProvider({ readers: [new Reader()] });
+const meter = meterProvider.getMeter('aibridge-initiator-otel');
 const tracer = new TracerProvider({ spanProcessors: [new NoopSpanProcessor()] }).getTracer('bench');
+// Records go to a processor that keeps none: what the SDK does up to handing a record to the batch.
+const logger = new LoggerProvider({
+  processors: [{ onEmit() {}, forceFlush: async () => {}, shutdown: async () => {} }],
+}).getLogger('aibridge-initiator-otel');
 const hooks = new InterceptionHooks(policy, createInstruments(meter));
+hooks.logger = logger;
 
-// The override interception's telemetry, as fixed values: the seven attributes the bench's B+
-// gateway sets, the override event, a histogram point.
-const FIXED_ATTRIBUTES = Object.freeze({
+// The override interception's telemetry, as fixed values.
+const FIXED_START = Object.freeze({
   'initiator.override': true,
   'initiator.source': 'owner_header',
   'aibridge.client': 'Coder Agents',
-  'aibridge.provider': 'openai',
+  'gen_ai.provider.name': 'openai',
   'enduser.id': OWNER,
   'initiator.credential_id': 'key-8f089c2f1021fed8',
-  'initiator.override.rejected_reason': 'none',
+  'gen_ai.conversation.id': 'chat-17',
 });
-const FIXED_EVENT = Object.freeze({ 'enduser.id': OWNER, 'initiator.credential_id': 'key-8f089c2f1021fed8' });
-const FIXED_POINT = Object.freeze({ 'initiator.override': true, 'aibridge.provider': 'openai' });
+const FIXED_END = Object.freeze({
+  'aibridge.streaming': false,
+  'gen_ai.response.model': 'gpt-5-mini-2025-08-07',
+  'gen_ai.usage.input_tokens': 2345,
+  'gen_ai.usage.output_tokens': 876,
+  'gen_ai.usage.cache_read.input_tokens': 1920,
+  'gen_ai.usage.reasoning.output_tokens': 512,
+});
+const FIXED_POINT = Object.freeze({ 'initiator.override': true, 'gen_ai.provider.name': 'openai' });
 const fixedDuration = meter.createHistogram('fixed.duration', { unit: 's' });
 
 function exchange(kind: Kind): { request: IncomingMessage; response: ServerResponse } {
@@ -89,47 +138,74 @@ function exchange(kind: Kind): { request: IncomingMessage; response: ServerRespo
   return { request, response: new ServerResponse(request) };
 }
 
-function fixedTelemetry(event: boolean, histogram: boolean): void {
+/** The gateway's side of the response: its head, its body, written as the shape says. */
+function respond(response: ServerResponse, shape: Shape): void {
+  const { contentType, writes } = RESPONSES[shape];
+  response.writeHead(200, { 'content-type': contentType });
+  for (let i = 0; i < writes.length - 1; i++) response.write(writes[i]);
+  response.end(writes[writes.length - 1]);
+}
+
+function fixedTelemetry(shape: Shape): void {
   const { response } = exchange('override');
-  const span = tracer.startSpan('POST', { attributes: FIXED_ATTRIBUTES });
-  if (event) span.addEvent('initiator.override', FIXED_EVENT);
-  if (histogram) {
-    const started = performance.now();
-    response.once('close', () => fixedDuration.record((performance.now() - started) / 1000, FIXED_POINT));
-  }
+  const span = tracer.startSpan('POST', { attributes: FIXED_START });
+  const started = performance.now();
+  response.once('close', () => {
+    span.setAttributes(FIXED_END);
+    const seconds = (performance.now() - started) / 1000;
+    fixedDuration.record(seconds, FIXED_POINT);
+    logger.emit({
+      eventName: 'aibridge.interception',
+      attributes: {
+        ...FIXED_START,
+        ...FIXED_END,
+        'http.response.status_code': 200,
+        'aibridge.interception.duration': seconds,
+      },
+      context: trace.setSpan(ROOT_CONTEXT, span),
+    });
+  });
+  respond(response, shape);
   response.emit('close');
   span.end();
+}
+
+function readerAlone(shape: Shape): void {
+  const { contentType, writes } = RESPONSES[shape];
+  const reader = createUsageReader('openai_chat_completions', { contentType, contentEncoding: undefined });
+  for (const w of writes) reader.write(w);
+  reader.end(false, () => {});
 }
 
 const CASES: Record<string, () => void> = {
   ...Object.fromEntries(
     KINDS.map((kind) => [`resolution: ${kind}`, () => void resolveFromRecord(headers[kind], policy)]),
   ),
-  'interception, bare': () => {
+};
+for (const shape of SHAPES) {
+  CASES[`${shape}: interception, bare`] = () => {
     const { response } = exchange('override');
     const span = tracer.startSpan('POST', { attributes: {} });
+    respond(response, shape);
     response.emit('close');
     span.end();
-  },
-  'interception, fixed values: the seven span attributes': () => fixedTelemetry(false, false),
-  'interception, fixed values: attributes and the event': () => fixedTelemetry(true, false),
-  "interception, the contract's telemetry with fixed values": () => fixedTelemetry(true, true),
-  ...Object.fromEntries(
-    KINDS.map((kind) => [
-      `interception, the plugin's hooks: ${kind}`,
-      () => {
-        const { request, response } = exchange(kind);
-        const span = tracer.startSpan('POST', { attributes: hooks.onRequestStart(request) });
-        hooks.onSpanStarted(span, response);
-        response.emit('close');
-        span.end();
-      },
-    ]),
-  ),
-};
+  };
+  CASES[`${shape}: the contract's telemetry with fixed values`] = () => fixedTelemetry(shape);
+  CASES[`${shape}: the usage reader alone`] = () => readerAlone(shape);
+  for (const kind of KINDS) {
+    CASES[`${shape}: the plugin's hooks, ${kind}`] = () => {
+      const { request, response } = exchange(kind);
+      const span = tracer.startSpan('POST', { attributes: hooks.onRequestStart(request) });
+      hooks.onSpanStarted(span, response);
+      respond(response, shape);
+      response.emit('close');
+      span.end();
+    };
+  }
+}
 
-// A batch as the batch span processor hands it to the exporter: 512 server spans with the attributes
-// the stock HTTP instrumentation sets, without and with the contract's telemetry.
+// Batches as the batch processors hand them to the exporters: 512 server spans with the attributes
+// the stock HTTP instrumentation sets, without and with the contract's, and 512 interception records.
 const STOCK_ATTRIBUTES = Object.freeze({
   'http.request.method': 'POST',
   'url.scheme': 'http',
@@ -143,26 +219,52 @@ const STOCK_ATTRIBUTES = Object.freeze({
   'user_agent.original': 'coder-agents/2.24.1',
   'http.response.status_code': 200,
 });
-function batch(contract: boolean): SdkTrace.ReadableSpan[] {
+function spanBatch(contract: boolean): SdkTrace.ReadableSpan[] {
   return Array.from({ length: 512 }, () => {
     const span = tracer.startSpan('POST', {
-      attributes: contract ? { ...STOCK_ATTRIBUTES, ...FIXED_ATTRIBUTES } : STOCK_ATTRIBUTES,
+      attributes: contract ? { ...STOCK_ATTRIBUTES, ...FIXED_START } : STOCK_ATTRIBUTES,
     });
-    if (contract) span.addEvent('initiator.override', FIXED_EVENT);
+    if (contract) span.setAttributes(FIXED_END);
     span.end();
     // The API types a span by what callers may do with it; the SDK's tracer makes its own spans,
     // which are also what its processors hand to an exporter.
     return span as SdkTrace.Span;
   });
 }
-const stockBatch = batch(false);
-const contractBatch = batch(true);
-const EXPORT_CASES: Record<string, () => void> = {
+const recordBatch: SdkLogs.ReadableLogRecord[] = [];
+const keeper = new LoggerProvider({
+  processors: [
+    {
+      onEmit: (record: SdkLogs.ReadWriteLogRecord) => void recordBatch.push(record),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    },
+  ],
+}).getLogger('aibridge-initiator-otel');
+for (let i = 0; i < 512; i++) {
+  keeper.emit({
+    eventName: 'aibridge.interception',
+    attributes: {
+      ...FIXED_START,
+      ...FIXED_END,
+      'http.response.status_code': 200,
+      'aibridge.interception.duration': 1.5,
+    },
+    context: trace.setSpan(ROOT_CONTEXT, tracer.startSpan('POST')),
+  });
+}
+const stockBatch = spanBatch(false);
+const contractBatch = spanBatch(true);
+Object.assign(CASES, {
   'export, one batch of 512 stock spans': () => void ProtobufTraceSerializer.serializeRequest(stockBatch),
-  "export, one batch of 512 spans with the contract's telemetry": () =>
+  "export, one batch of 512 spans with the contract's attributes": () =>
     void ProtobufTraceSerializer.serializeRequest(contractBatch),
-};
-Object.assign(CASES, EXPORT_CASES);
+  'export, one batch of 512 interception records': () => void ProtobufLogsSerializer.serializeRequest(recordBatch),
+});
+
+// MICRO_ONLY=<part of a case's name> runs only the matching cases and no summary: for profiling one.
+const ONLY = process.env.MICRO_ONLY;
+if (ONLY !== undefined) for (const name of Object.keys(CASES)) if (!name.includes(ONLY)) delete CASES[name];
 
 /** ns per call over about `ROUND_MS`. */
 function round(run: () => void, iterations: number): number {
@@ -194,31 +296,40 @@ console.log(
 );
 for (const [name, values] of Object.entries(samples)) {
   console.log(
-    `${name.padEnd(58)} ${cell(median(values))} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`,
+    `${name.padEnd(62)} ${cell(median(values))} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`,
   );
 }
 // Differences between cases come from each case's fastest round: on a shared machine, noise only
 // ever adds time, so the fastest round is the closest to what the code itself costs, while the
 // difference of two medians can come out below zero.
+if (ONLY !== undefined) process.exit(0);
 const ns = (name: string) => Math.min(...samples[name]!);
-const bare = ns('interception, bare');
-const attributes = ns('interception, fixed values: the seven span attributes') - bare;
-const withEvent = ns('interception, fixed values: attributes and the event') - bare;
-const contract = ns("interception, the contract's telemetry with fixed values") - bare;
+const figures: Record<string, number> = {};
 console.log(`\nfrom the fastest rounds, ns per interception:`);
-console.log(`the contract's telemetry, recorded by the SDK with fixed values ${cell(contract)}:`);
-console.log(
-  `  seven span attributes ${cell(attributes)}, the event ${cell(withEvent - attributes)}, the histogram point ${cell(contract - withEvent)}`,
-);
-const exportCost =
-  (ns("export, one batch of 512 spans with the contract's telemetry") - ns('export, one batch of 512 stock spans')) /
-  512;
-console.log(`  and, per span, its OTLP protobuf serialization at export ${cell(exportCost)}`);
-// The fixed values are those of an override (seven attributes and an event); a rejection carries as
-// many, a request without a credential fewer and no event, so only the first two compare.
-for (const kind of KINDS) {
-  const hooksAlone = ns(`interception, the plugin's hooks: ${kind}`) - bare;
-  const beyond =
-    kind === 'noCredential' ? '' : `, of which beyond the fixed-value telemetry ${cell(hooksAlone - contract)}`;
-  console.log(`the plugin's hooks, ${kind.padEnd(13)} ${cell(hooksAlone)}${beyond}`);
+for (const shape of SHAPES) {
+  const bare = ns(`${shape}: interception, bare`);
+  const contract = ns(`${shape}: the contract's telemetry with fixed values`) - bare;
+  const reader = ns(`${shape}: the usage reader alone`);
+  console.log(
+    `${shape}: the contract's telemetry, recorded by the SDK with fixed values ${cell(contract)}; the usage reader alone ${cell(reader)}`,
+  );
+  // The fixed values are those of an override; a rejection carries an event more, a request
+  // without a credential fewer attributes, so only the override compares.
+  for (const kind of KINDS) {
+    const hooksAlone = ns(`${shape}: the plugin's hooks, ${kind}`) - bare;
+    const beyond = hooksAlone - contract - reader;
+    if (kind === 'override') figures[`${shape}BeyondNs`] = beyond;
+    console.log(
+      `  the plugin's hooks, ${kind.padEnd(13)} ${cell(hooksAlone)}${kind === 'override' ? `, of which beyond the fixed-value telemetry and the reader ${cell(beyond)}` : ''}`,
+    );
+  }
 }
+const spanExport =
+  (ns("export, one batch of 512 spans with the contract's attributes") - ns('export, one batch of 512 stock spans')) /
+  512;
+const recordExport = ns('export, one batch of 512 interception records') / 512;
+console.log(
+  `at export, per interception: the contract's span attributes ${cell(spanExport)}, its record ${cell(recordExport)}`,
+);
+figures.beyondNs = Math.max(figures.jsonBeyondNs!, figures.streamBeyondNs!);
+if (process.env.BENCH_FIGURES !== undefined) writeFileSync(process.env.BENCH_FIGURES, JSON.stringify(figures));

@@ -1,16 +1,8 @@
-// The interception mix the benchmark sends: Coder Agents with owner headers, ordinary users with
-// their own keys (many distinct ones), and refused owner headers; JSON bodies of a few hundred bytes.
+// The interception mix the benchmark sends, shaped like a coding agent's traffic: mostly streams
+// (Anthropic Messages, Chat Completions with `include_usage`, Responses), a few JSON calls; request
+// bodies of 2 to 20 KB (a conversation so far), answers of 1 to 24 KB. Who sends them: Coder Agents
+// with owner headers, ordinary users with their own keys (many distinct ones), refused owner headers.
 import { randomUUID } from 'node:crypto';
-
-const body = JSON.stringify({
-  model: 'gpt-4o-mini',
-  stream: false,
-  messages: [
-    { role: 'system', content: 'You are a helpful coding assistant working in a repository.' },
-    { role: 'user', content: 'Explain what the function parseOptions does and suggest a test for its error path.' },
-  ],
-  temperature: 0.2,
-});
 
 export interface BenchRequest {
   method: 'POST';
@@ -19,12 +11,82 @@ export interface BenchRequest {
   body: string;
 }
 
-/** `count` requests in the mix: 6 in 10 Coder Agents with an owner, 3 ordinary users, 1 refused. */
-export function interceptionMix(count: number, distinctUsers = 20_000): BenchRequest[] {
+/** What a call asks for, in every ten: where it goes and whether it streams. */
+const CALLS = [
+  { path: '/v1/messages', stream: true },
+  { path: '/v1/messages', stream: true },
+  { path: '/v1/messages', stream: true },
+  { path: '/v1/messages', stream: true },
+  { path: '/v1/chat/completions', stream: true },
+  { path: '/v1/chat/completions', stream: true },
+  { path: '/v1/responses', stream: true },
+  { path: '/v1/responses', stream: true },
+  { path: '/v1/chat/completions', stream: false },
+  { path: '/v1/messages', stream: false },
+] as const;
+
+export const MIX_DESCRIPTION =
+  'per 10 calls: 4 Anthropic Messages streams, 2 Chat Completions streams (include_usage), 2 Responses streams, ' +
+  '1 Chat Completions JSON, 1 Anthropic Messages JSON; streams of about 40 events; by 6 Coder Agents calls with an ' +
+  'owner header, 3 ordinary users and 1 refused owner header; request bodies of 2 to 20 KB; answers of 1.3 to 24 KB ' +
+  '(the fixtures of each API, and versions with their text repeated)';
+
+const REQUEST_KB = [2, 3, 5, 8, 12, 16, 20];
+const SENTENCE =
+  'The function parseOptions reads the configuration file, merges the environment, and returns the options. ';
+
+// Shared by every request that asks the same: a long mix holds each text once.
+const bodies = new Map<string, string>();
+function requestBody(path: string, stream: boolean, kb: number): string {
+  const key = `${path} ${stream} ${kb}`;
+  let body = bodies.get(key);
+  if (body === undefined) bodies.set(key, (body = newRequestBody(path, stream, kb)));
+  return body;
+}
+
+function newRequestBody(path: string, stream: boolean, kb: number): string {
+  const history = SENTENCE.repeat(Math.ceil((kb * 1000) / SENTENCE.length));
+  const messages = [
+    { role: 'user', content: history.slice(0, Math.floor(history.length / 2)) },
+    { role: 'assistant', content: history.slice(Math.floor(history.length / 2)) },
+    { role: 'user', content: 'Explain what the function parseOptions does and suggest a test for its error path.' },
+  ];
+  if (path === '/v1/messages')
+    return JSON.stringify({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+      stream,
+      system: 'You are a coding agent.',
+      messages,
+    });
+  if (path === '/v1/responses') return JSON.stringify({ model: 'o4-mini', stream, input: messages });
+  return JSON.stringify({
+    model: 'gpt-5-mini',
+    stream,
+    ...(stream && { stream_options: { include_usage: true } }),
+    messages: [{ role: 'system', content: 'You are a coding agent.' }, ...messages],
+  });
+}
+
+/**
+ * `count` requests in the mix. Any ten consecutive requests from a multiple of ten hold every call
+ * and every caller once (a connection that sends only the start of the mix still sends the mix),
+ * and every hundred hold every pair of the two once; the long answers are every other ten.
+ */
+export function interceptionMix(
+  count: number,
+  distinctUsers = 20_000,
+  extraHeaders: Record<string, string> = {},
+): BenchRequest[] {
   return Array.from({ length: count }, (_, i) => {
-    const slot = i % 10;
-    const path = i % 2 === 0 ? '/v1/chat/completions' : '/v1/messages';
-    const base = { 'content-type': 'application/json' };
+    const slot = (i + Math.floor(i / 10)) % 10;
+    const { path, stream } = CALLS[i % 10]!;
+    const body = requestBody(path, stream, REQUEST_KB[i % REQUEST_KB.length]!);
+    const base = {
+      'content-type': 'application/json',
+      'x-bench-response': Math.floor(i / 10) % 2 === 0 ? 'short' : 'long',
+      ...extraHeaders,
+    };
     if (slot < 6) {
       return {
         method: 'POST',
@@ -35,6 +97,7 @@ export function interceptionMix(count: number, distinctUsers = 20_000): BenchReq
           'user-agent': 'coder-agents/2.24.1',
           authorization: 'Bearer sk-bench-coder-agents-service-0001',
           'x-coder-owner-id': randomUUID(),
+          'x-coder-chat-id': `chat-${i % 50}`,
         },
       };
     }
@@ -47,6 +110,7 @@ export function interceptionMix(count: number, distinctUsers = 20_000): BenchReq
           ...base,
           'user-agent': 'claude-cli/1.0.98 (external, cli)',
           'x-api-key': `sk-bench-user-${i % distinctUsers}`,
+          'x-claude-code-session-id': `session-${i % 50}`,
         },
       };
     }
@@ -59,6 +123,7 @@ export function interceptionMix(count: number, distinctUsers = 20_000): BenchReq
         'user-agent': 'codex_cli_rs/0.20.0',
         authorization: `Bearer sk-bench-user-${i % distinctUsers}`,
         'x-coder-owner-id': randomUUID(),
+        session_id: `session-${i % 50}`,
       },
     };
   });

@@ -3,12 +3,13 @@
 // included) and scaled up to about 1 MiB (the cost per byte). JSON bodies are written in 16 KiB
 // chunks; streams one event per write (a gateway forwarding each event as it comes, the costliest
 // way) and in 16 KiB writes. Each case runs in interleaved rounds; the median round is reported,
-// with the fastest and slowest, in nanoseconds of CPU time per KiB of response, garbage collection
-// included. CPU time rather than wall time, so that other work on a shared machine does not count;
+// with the fastest and slowest, in nanoseconds of CPU time per KB (1,000 bytes) of response, garbage
+// collection included. CPU time rather than wall time, so that other work on a shared machine does not count;
 // USAGE_BENCH_CLOCK=wall measures wall time. A first line gives the cost of a bare loop over the same
 // bytes (two comparisons a byte), to scale the rest to the machine. Then the memory: what many
-// responses read in turn leave behind, and what a reader in the middle of a response holds.
-import { readFileSync } from 'node:fs';
+// responses read in turn leave behind, and what a reader in the middle of a response holds. With
+// BENCH_FIGURES set, the summary's figures are written there as JSON.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -133,11 +134,11 @@ function nowNs(): number {
   return (user + system) * 1000;
 }
 
-/** ns per KiB over `iterations` responses. */
+/** ns per KB over `iterations` responses. */
 function round(c: Case, iterations: number): number {
   const started = nowNs();
   for (let i = 0; i < iterations; i++) readOnce(c);
-  return (nowNs() - started) / iterations / (c.bytes / 1024);
+  return (nowNs() - started) / iterations / (c.bytes / 1000);
 }
 
 // The machine's own pace: a loop over the bytes of the largest stream, comparing each byte twice.
@@ -154,7 +155,7 @@ function calibrate(): { ns: number; found: number } {
       const b = CALIBRATION[i]!;
       if (b === 0x22 || b === 0x5c) found++;
     }
-    best = Math.min(best, (nowNs() - started) / (CALIBRATION.length / 1024));
+    best = Math.min(best, (nowNs() - started) / (CALIBRATION.length / 1000));
   }
   return { ns: best, found };
 }
@@ -163,11 +164,11 @@ const iterations = new Map<Case, number>();
 for (const c of CASES) {
   let count = 1;
   let ns = round(c, count);
-  while (ns * (c.bytes / 1024) * count < 2 * ROUND_MS * 1e6) {
+  while (ns * (c.bytes / 1000) * count < 2 * ROUND_MS * 1e6) {
     count *= 4;
     ns = round(c, count);
   }
-  iterations.set(c, Math.max(1, Math.round((ROUND_MS * 1e6) / (ns * (c.bytes / 1024)))));
+  iterations.set(c, Math.max(1, Math.round((ROUND_MS * 1e6) / (ns * (c.bytes / 1000)))));
 }
 const samples = new Map<Case, number[]>(CASES.map((c) => [c, []]));
 for (let r = 0; r < ROUNDS; r++) for (const c of CASES) samples.get(c)!.push(round(c, iterations.get(c)!));
@@ -179,11 +180,14 @@ console.log(
 );
 const bare = calibrate();
 console.log(
-  `a bare loop over the bytes, two comparisons a byte: ${bare.ns.toFixed(0)} ns/KiB (fastest of 15; ${bare.found} quotes and backslashes)`,
+  `a bare loop over the bytes, two comparisons a byte: ${bare.ns.toFixed(0)} ns/KB (fastest of 15; ${bare.found} quotes and backslashes)`,
 );
-console.log(`${'case'.padEnd(WIDTH)} ${'size'.padStart(9)}  ns/KiB median (fastest–slowest)`);
+console.log(`${'case'.padEnd(WIDTH)} ${'size'.padStart(9)}  ns/KB median (fastest–slowest)`);
+const figures = { worstSseNsPerKB: 0, worstJsonNsPerKB: 0, worstHeldBytes: 0 };
 for (const c of CASES) {
   const values = samples.get(c)!;
+  const key = c.contentType === 'text/event-stream' ? 'worstSseNsPerKB' : 'worstJsonNsPerKB';
+  figures[key] = Math.max(figures[key], median(values));
   const size = c.bytes >= 1024 * 1024 ? `${(c.bytes / 1048576).toFixed(2)} MiB` : `${(c.bytes / 1024).toFixed(1)} KiB`;
   console.log(
     `${c.name.padEnd(WIDTH)} ${size.padStart(9)}  ${median(values).toFixed(0).padStart(5)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`,
@@ -222,9 +226,14 @@ for (const c of CASES.filter((c) => c.name.endsWith('~1 MiB') || c.name.endsWith
   }
   const after = heap();
   const per = (after.heap + after.external - before.heap - before.external) / IN_FLIGHT;
+  figures.worstHeldBytes = Math.max(figures.worstHeldBytes, per);
   console.log(
     `${c.name.padEnd(WIDTH)} ${IN_FLIGHT} readers halfway through: ${per.toFixed(0)} bytes each (heap and buffers)`,
   );
   readers.length = 0;
 }
 console.log(`\n${read} responses read`);
+console.log(
+  `worst median: ${figures.worstSseNsPerKB.toFixed(0)} ns/KB of SSE, ${figures.worstJsonNsPerKB.toFixed(0)} ns/KB of JSON; a reader halfway through holds at most ${figures.worstHeldBytes.toFixed(0)} bytes`,
+);
+if (process.env.BENCH_FIGURES !== undefined) writeFileSync(process.env.BENCH_FIGURES, JSON.stringify(figures));

@@ -40,11 +40,11 @@ export class Inflater {
   }
 
   /** A piece of the compressed body. */
-  piece(piece: Buffer): void {
-    if (this.stopped || piece.length === 0) return;
-    const stream = this.stream ?? this.open(piece[0]!);
+  piece(buf: Buffer, start: number, end: number): void {
+    if (this.stopped || start === end) return;
+    const stream = this.stream ?? this.open(buf[start]!);
     // A copy: zlib reads it later, and the gateway may reuse its buffer once `write` returns.
-    stream.write(Buffer.from(piece));
+    stream.write(Buffer.copyBytesFrom(buf, start, end - start));
     if (stream.writableLength > MAX_PENDING_COMPRESSED_BYTES) {
       this.interruption = 'too_large';
       this.stop();

@@ -102,8 +102,8 @@ class BodyUsageReader implements UsageReader {
   }
 
   /** A piece of a chunk given as a string or a Uint8Array that is not a Buffer. */
-  piece(buf: Buffer): void {
-    this.body.push(buf, 0, buf.length);
+  piece(buf: Buffer, start: number, end: number): void {
+    this.body.push(buf, start, end);
   }
 
   private settle(): void {
