@@ -30,6 +30,15 @@ beforeAll(async () => {
 });
 afterAll(() => upstream.close());
 
+/** The fixture gateway with the plugin preloaded, exporting to `receiver`, proxying to the mock provider. */
+function preloadedGateway(receiver: OtlpReceiver, env: Record<string, string>) {
+  return spawnGateway({
+    entry: 'gateway.cjs',
+    preload: '--require',
+    env: { ...otlpEnv(receiver.url), UPSTREAM_URL: `${upstream.url}/provider`, ...env },
+  });
+}
+
 describe('sampled at 1%, with the signals kept', () => {
   const TOTAL = 1000;
   const REJECTED = 100;
@@ -37,15 +46,9 @@ describe('sampled at 1%, with the signals kept', () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    const spawned = spawnGateway({
-      entry: 'gateway.cjs',
-      preload: '--require',
-      env: {
-        ...otlpEnv(receiver.url),
-        UPSTREAM_URL: `${upstream.url}/provider`,
-        OTEL_TRACES_SAMPLER: 'traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: '0.01',
-      },
+    const spawned = preloadedGateway(receiver, {
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.01',
     });
     const gateway = await spawned.started;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -97,15 +100,9 @@ describe.each([
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    const spawned = spawnGateway({
-      entry: 'gateway.cjs',
-      preload: '--require',
-      env: {
-        ...otlpEnv(receiver.url),
-        UPSTREAM_URL: `${upstream.url}/provider`,
-        OTEL_BLRP_SCHEDULE_DELAY: '600000',
-        ...(mode !== undefined && { GATEWAY_SIGTERM: mode }),
-      },
+    const spawned = preloadedGateway(receiver, {
+      OTEL_BLRP_SCHEDULE_DELAY: '600000',
+      ...(mode !== undefined && { GATEWAY_SIGTERM: mode }),
     });
     const gateway = await spawned.started;
     const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
