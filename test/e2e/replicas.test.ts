@@ -97,7 +97,10 @@ describe.runIf(available)(
     const statuses: number[] = [];
     const expected = { input: 0, cacheRead: 0, cacheCreation: 0, output: 0 };
 
-    const scalar = (expr: string) => prometheus.scalar(expr);
+    // When Prometheus had scraped every interception: the queries are evaluated then, because the
+    // scrapes that fail (or catch a replica mid-exit) once the replicas stop mark series stale.
+    let complete: number | undefined;
+    const scalar = (expr: string) => prometheus.scalar(expr, complete);
 
     beforeAll(async () => {
       upstream = await startUpstream();
@@ -156,7 +159,12 @@ describe.runIf(available)(
       };
       await Promise.all(Array.from({ length: CLIENTS }, client));
       await waitFor(
-        async () => (await scalar('sum(aibridge_interceptions_total)')) === INTERCEPTIONS,
+        async () => {
+          const at = Date.now() / 1000;
+          if ((await prometheus.scalar('sum(aibridge_interceptions_total)', at)) !== INTERCEPTIONS) return false;
+          complete = at;
+          return true;
+        },
         'Prometheus to see every interception',
         60_000,
       );

@@ -13,9 +13,13 @@ export interface Sample {
 /** A real Prometheus on loopback, with a configuration of the test's, and its HTTP API. */
 export interface PrometheusServer {
   readonly url: string;
-  query(expr: string): Promise<{ status: string; data: { resultType: string; result: Sample[] }; error?: string }>;
+  /** An instant query, evaluated now or at `at` (Unix seconds). */
+  query(
+    expr: string,
+    at?: number,
+  ): Promise<{ status: string; data: { resultType: string; result: Sample[] }; error?: string }>;
   /** The sum of an instant query's samples (0 when there are none). */
-  scalar(expr: string): Promise<number>;
+  scalar(expr: string, at?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -48,12 +52,15 @@ export async function startPrometheus(config: readonly string[]): Promise<Promet
   child.on('exit', () => recordOutput('prometheus', output));
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 'Prometheus to be ready');
-  const query: PrometheusServer['query'] = async (expr) =>
-    (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as never;
+  const query: PrometheusServer['query'] = async (expr, at) =>
+    (await (
+      await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}${at === undefined ? '' : `&time=${at}`}`)
+    ).json()) as never;
   return {
     url,
     query,
-    scalar: async (expr) => (await query(expr)).data.result.reduce((sum, sample) => sum + Number(sample.value[1]), 0),
+    scalar: async (expr, at) =>
+      (await query(expr, at)).data.result.reduce((sum, sample) => sum + Number(sample.value[1]), 0),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
