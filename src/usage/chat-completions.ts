@@ -16,7 +16,8 @@ import { Counts, mergeCounts, toPartial, toUsage, type UsageLayout } from './usa
 
 // OpenAI Chat Completions: `model` and `usage` at the top of the completion object, and of each chunk
 // of a stream; a stream carries usage in one chunk (with `stream_options.include_usage`), then
-// ends with `data: [DONE]`.
+// ends with `data: [DONE]`. The chunks in between (content deltas, and `"usage":null` when usage
+// was asked for) are passed over unread once the model is known.
 
 const USAGE: FieldSpec = {
   key: 'usage',
@@ -63,6 +64,11 @@ class ChatCompletionsStream implements StreamAccumulator {
 
   get settled(): boolean {
     return this.complete;
+  }
+
+  /** Once the model is known, only the chunk that carries usage, and `[DONE]`, still matter. */
+  get passesEventsWithoutUsage(): boolean {
+    return this.model !== undefined;
   }
 
   document(slots: Slots): void {

@@ -29,6 +29,12 @@ export interface StreamAccumulator {
   document(slots: Slots, eventName: number): void;
   /** An event whose data is `[DONE]`. */
   done(): void;
+  /**
+   * Whether, from now on, an event whose first data line is one JSON object naming no usage (no
+   * `usage` key, or `"usage":null`) cannot change the outcome: such events are then passed over
+   * unread, whatever else they say.
+   */
+  readonly passesEventsWithoutUsage: boolean;
   /** The stream has said all it will about usage: later events cannot change the outcome. */
   readonly settled: boolean;
   /** The response reached the point where its usage is known (for a stream that ends without it: `missing`). */

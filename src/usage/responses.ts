@@ -90,6 +90,8 @@ class ResponsesStream implements StreamAccumulator {
   usage: Usage | undefined = undefined;
   malformed = false;
   complete = false;
+  /** Usage comes in events that name it, but so does the end: events are told apart by their type. */
+  readonly passesEventsWithoutUsage = false;
   private readonly counts = new Counts();
 
   get settled(): boolean {

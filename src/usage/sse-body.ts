@@ -3,22 +3,39 @@ import { JsonScanner, SCAN_DONE, SCAN_EMPTY, SCAN_GAVE_UP, SCAN_SKIPPED } from '
 import { type BodyReader, type Interruption, unavailableOutcome, usageOutcome } from './outcome';
 import { SseLineParser, type SseSink } from './sse-lines';
 import type { UsageOutcome } from './types';
+import { isObjectShaped, LineWatch, namesUsage } from './usage-key';
 
 const DONE = Buffer.from('[DONE]');
 const NEWLINE = Buffer.from('\n');
+
+// What becomes of the current event.
+const READ = 0;
+/** Passed over: nothing of it is read or judged. */
+const PASSED = 1;
+/** Read, while its first data line, cut by a chunk's end, is watched for whether it passes. */
+const WATCHED = 2;
 
 /**
  * Reads an event stream: each event's data is scanned as it arrives (its lines joined by LF, as the
  * spec joins them) and, once the event is dispatched, handed to the format's accumulator. Events
  * before the stream settles must be JSON (or `[DONE]`): one that is not makes the stream `malformed`,
- * since it could have been the one carrying usage. Events whose `type` comes first and names a kind
- * that carries no usage (a content delta) are not read further, nor judged.
+ * since it could have been the one carrying usage. Most of a stream is content deltas, which carry
+ * none, and is not read, nor judged: an event whose `event:` name the format does not read is passed
+ * over, data and all; one whose `type` comes first and names such a kind is not read past it; and,
+ * once the accumulator says so, one whose first data line is a JSON object naming no usage is passed
+ * over too, whether that line came whole or in pieces.
  */
 export class SseBodyReader implements BodyReader, SseSink {
   private readonly parser: SseLineParser;
   private readonly scanner: JsonScanner;
   private readonly stream: StreamAccumulator;
+  /** Whether an `event:` name alone can say that an event carries nothing the format reads. */
+  private readonly byName: boolean;
+  private watch: LineWatch | null = null;
   private dataLines = 0;
+  private event = READ;
+  /** The current data line has had no piece yet. */
+  private firstPiece = false;
   /** How much of `[DONE]` the current event's data has matched; -1 once it cannot be. */
   private doneAt = 0;
   private malformed = false;
@@ -28,6 +45,7 @@ export class SseBodyReader implements BodyReader, SseSink {
     this.parser = new SseLineParser(this, format.eventNames);
     this.scanner = new JsonScanner(format.schema);
     this.stream = format.create();
+    this.byName = format.eventNames.length > 0;
   }
 
   push(buf: Buffer, start: number, end: number): void {
@@ -38,17 +56,36 @@ export class SseBodyReader implements BodyReader, SseSink {
     return this.stream.settled;
   }
 
-  dataLine(): void {
+  dataLine(): boolean {
     if (this.dataLines++ === 0) {
+      this.event = this.byName && this.parser.eventNamed && this.parser.eventIndex < 0 ? PASSED : READ;
+      if (this.event === PASSED) return false;
       this.scanner.reset();
       this.doneAt = 0;
-    } else {
-      this.scanner.feed(NEWLINE, 0, 1);
-      if (this.doneAt !== DONE.length) this.doneAt = -1;
+      this.firstPiece = true;
+      return true;
     }
+    if (this.event === WATCHED) this.event = this.watch!.passes() ? PASSED : READ;
+    if (this.event === PASSED) return false;
+    this.scanner.feed(NEWLINE, 0, 1);
+    if (this.doneAt !== DONE.length) this.doneAt = -1;
+    return true;
   }
 
-  data(buf: Buffer, start: number, end: number): void {
+  data(buf: Buffer, start: number, end: number, whole: boolean): void {
+    if (this.firstPiece) {
+      this.firstPiece = false;
+      if (this.dataLines === 1 && this.stream.passesEventsWithoutUsage) {
+        if (!whole) {
+          (this.watch ??= new LineWatch()).begin();
+          this.event = WATCHED;
+        } else if (isObjectShaped(buf, start, end) && !namesUsage(buf, start, end)) {
+          this.event = PASSED;
+          return;
+        }
+      }
+    }
+    if (this.event === WATCHED && this.dataLines === 1) this.watch!.feed(buf, start, end);
     let at = this.doneAt;
     if (at >= 0) {
       for (let i = start; i < end && at >= 0; i++) {
@@ -64,6 +101,8 @@ export class SseBodyReader implements BodyReader, SseSink {
   dispatch(): void {
     if (this.dataLines === 0 || this.stream.settled) return;
     this.dataLines = 0;
+    if (this.event === WATCHED) this.event = this.watch!.passes() ? PASSED : READ;
+    if (this.event === PASSED) return;
     if (this.doneAt === DONE.length) {
       this.stream.done();
       return;

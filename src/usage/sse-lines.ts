@@ -2,10 +2,16 @@ import { MAX_EVENT_NAME_BYTES } from './limits';
 
 /** What a stream's lines mean, as the WHATWG event-stream interpretation defines it. */
 export interface SseSink {
-  /** A `data` field begins; its value follows through `data` (possibly empty, possibly in pieces). */
-  dataLine(): void;
-  /** Part of the current `data` line's value, as it arrives: a long line is never held. */
-  data(buf: Buffer, start: number, end: number): void;
+  /**
+   * A `data` field begins; its value follows through `data` (possibly empty, possibly in pieces),
+   * unless this answers false: the line is then passed over to its end.
+   */
+  dataLine(): boolean;
+  /**
+   * Part of the current `data` line's value, as it arrives: a long line is never held. `whole`:
+   * this piece is all of the line's value.
+   */
+  data(buf: Buffer, start: number, end: number, whole: boolean): void;
   /** A blank line: the event ends (the sink ignores one with no data, as the spec does). */
   dispatch(): void;
 }
@@ -17,6 +23,7 @@ const L_SPACE = 2; // just after the colon: one space may follow
 const L_DATA = 3;
 const L_EVENT = 4;
 const L_SKIP = 5; // a comment, another field, or a field name that is not one of ours
+const L_PASS = 6; // a data line the sink passes over
 
 const FIELD_DATA = 1;
 const FIELD_EVENT = 2;
@@ -33,6 +40,8 @@ const BOM = [0xef, 0xbb, 0xbf] as const;
 export class SseLineParser {
   /** Which of the names looked for the current event's `event:` field gives, or -1. */
   eventIndex = -1;
+  /** The current event has a non-empty `event:` name (read only when names are looked for). */
+  eventNamed = false;
   /** An `event:` value cut by a chunk's end, kept to be matched once its line ends. */
   private eventName: Uint8Array | null = null;
   private eventNameLength = 0;
@@ -43,6 +52,8 @@ export class SseLineParser {
   private fieldAt = 0;
   private crPending = false;
   private bomAt = 0;
+  /** The current data line's value has not been handed to the sink yet. */
+  private valueFresh = false;
   // The next LF and CR at or after the scan position in the current chunk (`end` when none), so that
   // each chunk is searched for them once rather than once per line.
   private nextLf = -1;
@@ -80,6 +91,7 @@ export class SseLineParser {
           if (b === 0x0a || b === 0x0d) {
             this.sink.dispatch();
             this.eventIndex = -1;
+            this.eventNamed = false;
             i = this.afterLineEnd(buf, i, end);
           } else if (b === 0x64) {
             if (
@@ -146,11 +158,14 @@ export class SseLineParser {
           this.beginValue();
           break;
         default: {
-          // L_DATA, L_EVENT, L_SKIP: the rest of the line.
+          // L_DATA, L_EVENT, L_SKIP, L_PASS: the rest of the line.
           const state = this.state;
-          const lineEnd = this.lineEnd(buf, i, end, state === L_DATA);
+          const lineEnd = this.lineEnd(buf, i, end, state === L_DATA || state === L_PASS);
           if (state === L_DATA) {
-            if (lineEnd > i) this.sink.data(buf, i, lineEnd);
+            if (lineEnd > i) {
+              this.sink.data(buf, i, lineEnd, this.valueFresh && lineEnd !== end);
+              this.valueFresh = false;
+            }
           } else if (state === L_EVENT && this.names.length > 0) this.eventValue(buf, i, lineEnd, lineEnd === end);
           if (lineEnd === end) {
             i = end;
@@ -187,8 +202,8 @@ export class SseLineParser {
 
   private beginValue(): void {
     if (this.field === FIELD_DATA) {
-      this.state = L_DATA;
-      this.sink.dataLine();
+      this.state = this.sink.dataLine() ? L_DATA : L_PASS;
+      this.valueFresh = true;
     } else {
       this.state = L_EVENT;
       this.eventIndex = -1;
@@ -202,6 +217,7 @@ export class SseLineParser {
     if (this.eventNameLength === 0 && !cut) {
       // The whole name in this chunk, as nearly always: matched where it lies.
       this.eventIndex = matchName(this.names, buf, from, to);
+      this.eventNamed = to > from;
       return;
     }
     if (!this.eventNameOverflow) {
@@ -211,8 +227,10 @@ export class SseLineParser {
         for (let k = from; k < to; k++) name[this.eventNameLength++] = buf[k]!;
       }
     }
-    if (!cut)
+    if (!cut) {
       this.eventIndex = this.eventNameOverflow ? -1 : matchName(this.names, this.eventName!, 0, this.eventNameLength);
+      this.eventNamed = this.eventNameOverflow || this.eventNameLength > 0;
+    }
   }
 
   /** The position after the line end at `at` (a CR there may pair with an LF in the next chunk). */

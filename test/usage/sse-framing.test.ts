@@ -11,7 +11,7 @@ function events(
   let lines: Buffer[][] = [];
   const parser: SseLineParser = new SseLineParser(
     {
-      dataLine: () => void lines.push([]),
+      dataLine: () => lines.push([]) > 0,
       data: (buf, start, end) => void lines.at(-1)!.push(Buffer.from(buf.subarray(start, end))),
       dispatch: () => {
         if (lines.length > 0) {
@@ -124,6 +124,53 @@ describe('SSE framing', () => {
   it('names an event whose name is split across chunks', () => {
     expect(events(['event: mess', 'age_st', 'op\ndata: a\n\n'])).toEqual([{ name: 'message_stop', data: 'a' }]);
     expect(events(['event: message_stop', 'x\ndata: a\n\n'])).toEqual([{ name: undefined, data: 'a' }]);
+  });
+
+  it('passes over, to its end, a data line the sink declines, whatever ends it', () => {
+    for (const eol of ['\n', '\r\n', '\r']) {
+      const seen: string[] = [];
+      let line = 0;
+      const parser = new SseLineParser({
+        dataLine: () => line++ % 2 === 1,
+        data: (buf, start, end) => void seen.push(buf.toString('utf8', start, end)),
+        dispatch: () => {},
+      });
+      for (const chunk of [`data: one${eol}data: two${eol}`, `data: thr`, `ee${eol}data: four${eol}${eol}`]) {
+        const buf = Buffer.from(chunk);
+        parser.feed(buf, 0, buf.length);
+      }
+      expect(seen, JSON.stringify(eol)).toEqual(['two', 'four']);
+    }
+  });
+
+  it('says a piece is a whole line only when no chunk end cut the line', () => {
+    const pieces: [string, boolean][] = [];
+    const parser = new SseLineParser({
+      dataLine: () => true,
+      data: (buf, start, end, whole) => void pieces.push([buf.toString('utf8', start, end), whole]),
+      dispatch: () => {},
+    });
+    for (const chunk of ['data: whole\ndata: cut', ' here\ndata:', ' after the colon\n\n']) {
+      const buf = Buffer.from(chunk);
+      parser.feed(buf, 0, buf.length);
+    }
+    expect(pieces).toEqual([
+      ['whole', true],
+      ['cut', false],
+      [' here', false],
+      ['after the colon', true],
+    ]);
+  });
+
+  it('tells a named event from an unnamed one, whether or not it looks for the name', () => {
+    const named: boolean[] = [];
+    const parser: SseLineParser = new SseLineParser(
+      { dataLine: () => named.push(parser.eventNamed) > 0, data: () => {}, dispatch: () => {} },
+      [Buffer.from('message_stop')],
+    );
+    const buf = Buffer.from('event: ping\ndata: 1\n\nevent: message_stop\ndata: 2\n\ndata: 3\n\nevent:\ndata: 4\n\n');
+    parser.feed(buf, 0, buf.length);
+    expect(named).toEqual([true, true, false, false]);
   });
 
   it('hands on a data line split at every byte', () => {

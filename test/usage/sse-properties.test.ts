@@ -13,6 +13,7 @@ const runs = (n: number) => Number(process.env.PROPERTY_RUNS ?? n);
 interface Event {
   readonly name: string;
   readonly data: string;
+  readonly firstLine: string;
 }
 
 function referenceEvents(text: string): Event[] {
@@ -24,7 +25,7 @@ function referenceEvents(text: string): Event[] {
   let name = '';
   for (const line of lines) {
     if (line === '') {
-      if (data.length > 0) out.push({ name, data: data.join('\n') });
+      if (data.length > 0) out.push({ name, data: data.join('\n'), firstLine: data[0]! });
       data = [];
       name = '';
       continue;
@@ -48,6 +49,17 @@ function isWellFormed(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A line that is one JSON object (by its first and last characters) with no `usage` key valued other than null. */
+function namesNoUsage(line: string): boolean {
+  const trimmed = line.replace(/^[ \t]+|[ \t]+$/g, '');
+  return (
+    trimmed.length >= 2 &&
+    trimmed.startsWith('{') &&
+    trimmed.endsWith('}') &&
+    !/"usage"[ \t]*:[ \t]*(?!null)/.test(line)
+  );
 }
 
 type Json = Record<string, unknown>;
@@ -129,14 +141,26 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
     anthropic.take('creation', u.cache_creation_input_tokens);
   };
 
+  const types = format === 'anthropic_messages' ? ANTHROPIC_TYPES : RESPONSES_TYPES;
   for (const event of referenceEvents(text)) {
     if (complete) break;
+    // Passed over unread: an event named for a kind the format does not read, and a chunk that
+    // names no usage once the model is known.
+    if (format !== 'openai_chat_completions' && event.name !== '' && !types.includes(event.name)) continue;
+    if (format === 'openai_chat_completions' && model !== undefined && namesNoUsage(event.firstLine)) continue;
     if (event.data.replace(/[ \t\n]+$/, '') === '[DONE]') {
       if (format === 'openai_chat_completions') complete = true;
       continue;
     }
     if (/^[ \t\n]*$/.test(event.data)) continue;
-    const parsed: unknown = JSON.parse(event.data);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(event.data);
+    } catch {
+      // An event that may carry usage and is not JSON.
+      malformed = true;
+      continue;
+    }
     const doc: Json = isObject(parsed) ? parsed : {};
     if (format === 'openai_chat_completions') {
       if (modelOk(doc.model)) model = doc.model;
@@ -146,7 +170,6 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
       else usage = u;
       continue;
     }
-    const types = format === 'anthropic_messages' ? ANTHROPIC_TYPES : RESPONSES_TYPES;
     if ('type' in doc && typeof doc.type === 'string' && !types.includes(doc.type)) continue;
     const type =
       'type' in doc ? (typeof doc.type === 'string' ? types.indexOf(doc.type) : -1) : types.indexOf(event.name);
@@ -272,6 +295,15 @@ const chatEvent: fc.Arbitrary<Spec> = fc.oneof(
     data: { choices: [{ delta: { content: t, usage: { prompt_tokens: 5, completion_tokens: 5 } } }] },
   })),
   fc.constantFrom({ name: '', data: [1, 2] }, { name: '', data: '"just a string"' }, { name: '', data: '' }),
+  // Shaped as an object, yet not JSON; keys spelled or spaced otherwise; "usage" as a value.
+  fc.constantFrom(
+    { name: '', data: '{"id":"chatcmpl-1","choices":[}' },
+    { name: '', data: '{"choices":[],"usage" : null}' },
+    { name: '', data: '{"choices":[],"usage" :\t{"prompt_tokens":3,"completion_tokens":4}}' },
+    { name: '', data: '{"choices":[],"us\\u0061ge":{"prompt_tokens":3,"completion_tokens":4}}' },
+    { name: '', data: '{"role":"usage","usage":nul}' },
+    { name: '', data: '{"model":"gpt-5","choices":[]}' },
+  ),
 );
 
 const anthropicType = fc.oneof(

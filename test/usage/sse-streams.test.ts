@@ -132,6 +132,35 @@ describe('Chat Completions streams', () => {
     ).toBe('malformed');
   });
 
+  it('pass over, unjudged, a chunk that names no usage once the model is known', async () => {
+    const broken = data('{"id":"chatcmpl-1","choices":[{"delta":{"content":"x"}]}');
+    expect((await read(CHAT, [chunk('Hi'), broken, chunk('', CHAT_USAGE), DONE])).usage).toMatchObject({
+      inputTokens: 20,
+    });
+  });
+
+  it('judge the first chunk, which names the model, even without usage', async () => {
+    const broken = data('{"id":"chatcmpl-1","choices":[{"delta":{"content":"x"}]}');
+    expect((await read(CHAT, [broken, chunk('', CHAT_USAGE), DONE])).unavailable).toBe('malformed');
+  });
+
+  it('take the model of the first chunk, then of the chunk that carries usage', async () => {
+    const renamed = (model: string, usage: unknown = null) =>
+      data({ id: 'chatcmpl-1', model, choices: usage === null ? [{ index: 0, delta: { content: 'a' } }] : [], usage });
+    expect((await read(CHAT, [renamed('gpt-a'), renamed('gpt-b'), DONE])).model).toBe('gpt-a');
+    expect((await read(CHAT, [renamed('gpt-a'), renamed('gpt-b'), renamed('gpt-c', CHAT_USAGE), DONE])).model).toBe(
+      'gpt-c',
+    );
+  });
+
+  it('read a chunk whose usage is spaced or cut across writes as one that came whole', async () => {
+    const usage = 'data: {"id":"chatcmpl-1","choices":[],"usage" : {"prompt_tokens":20,"completion_tokens":5}}\n\n';
+    for (let cut = 1; cut < usage.length; cut++) {
+      const outcome = await read(CHAT, [chunk('Hi'), usage.slice(0, cut), usage.slice(cut), DONE]);
+      expect(outcome.usage).toEqual({ inputTokens: 20, outputTokens: 5 });
+    }
+  });
+
   it('ignore what follows [DONE]', async () => {
     expect(
       (
@@ -300,6 +329,17 @@ describe('Anthropic Messages streams', () => {
   it('are malformed when an event that may carry usage is not JSON', async () => {
     const broken = 'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":4}\n\n';
     expect((await read(ANTHROPIC, [messageStart(), broken, messageStop])).unavailable).toBe('malformed');
+  });
+
+  it('pass over, data and all, an event named for a kind they do not read', async () => {
+    const events = [
+      messageStart(),
+      named('content_block_delta', { type: 'message_delta', usage: { output_tokens: 99 } }),
+      'event: ping\ndata: not json\n\n',
+      messageDelta({ output_tokens: 4 }),
+      messageStop,
+    ];
+    expect(await read(ANTHROPIC, events)).toMatchObject({ usage: { outputTokens: 4 }, unavailable: undefined });
   });
 
   it('go by the event name when the data has no type', async () => {
