@@ -1,7 +1,8 @@
 import type { StreamAccumulator, StreamFormat } from './format';
-import { JsonScanner, SCAN_DONE, SCAN_EMPTY, SCAN_GAVE_UP, SCAN_SKIPPED } from './json-scanner';
+import { type JsonScanner, SCAN_DONE, SCAN_EMPTY, SCAN_GAVE_UP, SCAN_SKIPPED } from './json-scanner';
 import { type BodyReader, type Interruption, unavailableOutcome, usageOutcome } from './outcome';
 import { SseLineParser, type SseSink } from './sse-lines';
+import { giveBackScanner, takeScanner } from './scanner-pool';
 import type { UsageOutcome } from './types';
 import { isObjectShaped, LineWatch, namesUsage } from './usage-key';
 
@@ -27,7 +28,9 @@ const WATCHED = 2;
  */
 export class SseBodyReader implements BodyReader, SseSink {
   private readonly parser: SseLineParser;
-  private readonly scanner: JsonScanner;
+  private readonly format: StreamFormat;
+  /** The current event's, taken at its first data line and given back once it is dispatched. */
+  private scanner: JsonScanner | null = null;
   private readonly stream: StreamAccumulator;
   /** Whether an `event:` name alone can say that an event carries nothing the format reads. */
   private readonly byName: boolean;
@@ -43,7 +46,7 @@ export class SseBodyReader implements BodyReader, SseSink {
 
   constructor(format: StreamFormat) {
     this.parser = new SseLineParser(this, format.eventNames);
-    this.scanner = new JsonScanner(format.schema);
+    this.format = format;
     this.stream = format.create();
     this.byName = format.eventNames.length > 0;
   }
@@ -60,14 +63,14 @@ export class SseBodyReader implements BodyReader, SseSink {
     if (this.dataLines++ === 0) {
       this.event = this.byName && this.parser.eventNamed && this.parser.eventIndex < 0 ? PASSED : READ;
       if (this.event === PASSED) return false;
-      this.scanner.reset();
+      this.scanner = takeScanner(this.format.schema);
       this.doneAt = 0;
       this.firstPiece = true;
       return true;
     }
     if (this.event === WATCHED) this.event = this.watch!.passes() ? PASSED : READ;
     if (this.event === PASSED) return false;
-    this.scanner.feed(NEWLINE, 0, 1);
+    this.scanner!.feed(NEWLINE, 0, 1);
     if (this.doneAt !== DONE.length) this.doneAt = -1;
     return true;
   }
@@ -95,25 +98,33 @@ export class SseBodyReader implements BodyReader, SseSink {
       }
       this.doneAt = at;
     }
-    this.scanner.feed(buf, start, end);
+    this.scanner!.feed(buf, start, end);
   }
 
   dispatch(): void {
     if (this.dataLines === 0 || this.stream.settled) return;
     this.dataLines = 0;
+    const scanner = this.scanner;
+    this.scanner = null;
     if (this.event === WATCHED) this.event = this.watch!.passes() ? PASSED : READ;
-    if (this.event === PASSED) return;
-    if (this.doneAt === DONE.length) {
-      this.stream.done();
-      return;
+    if (this.event !== PASSED) {
+      if (this.doneAt === DONE.length) this.stream.done();
+      else {
+        const status = scanner!.finish();
+        if (status === SCAN_DONE) this.stream.document(scanner!.slots, this.parser.eventIndex);
+        else if (status === SCAN_GAVE_UP) this.tooLarge = true;
+        else if (status !== SCAN_EMPTY && status !== SCAN_SKIPPED) this.malformed = true;
+      }
     }
-    const status = this.scanner.finish();
-    if (status === SCAN_DONE) this.stream.document(this.scanner.slots, this.parser.eventIndex);
-    else if (status === SCAN_GAVE_UP) this.tooLarge = true;
-    else if (status !== SCAN_EMPTY && status !== SCAN_SKIPPED) this.malformed = true;
+    if (scanner !== null) giveBackScanner(scanner);
   }
 
   outcome(_aborted: boolean, interruption: Interruption): UsageOutcome {
+    if (this.scanner !== null) {
+      // The response ended inside an event: that event is never dispatched.
+      giveBackScanner(this.scanner);
+      this.scanner = null;
+    }
     const stream = this.stream;
     const model = stream.model;
     if (this.malformed || stream.malformed) return unavailableOutcome(true, model, 'malformed');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UsageFormat } from '../../src/usage/types';
-import { fixtureNamed, readChunks, SSE, unavailable } from './support';
+import { createUsageReader } from '../../src/usage/usage-reader';
+import { chunksOf, FIXTURES, fixtureNamed, readChunks, SSE, unavailable } from './support';
 
 const CHAT: UsageFormat = 'openai_chat_completions';
 const RESPONSES: UsageFormat = 'openai_responses';
@@ -476,5 +477,23 @@ describe('the fixtures cut short', () => {
     expect((await read(RESPONSES, [bytes.subarray(0, bytes.length - 100).toString('utf8')])).unavailable).toBe(
       'truncated',
     );
+  });
+});
+
+describe('streams read at the same time', () => {
+  it('each keep their own event in progress, cut by chunk ends, while the others are read', async () => {
+    // Each stream twice, cut at other places, so that two streams of a format are inside events at once.
+    const streams = FIXTURES.filter((fixture) => fixture.contentType === SSE).flatMap((fixture) => [fixture, fixture]);
+    const chunks = streams.map((fixture, s) => chunksOf(fixture.bytes, 29 + 8 * s));
+    const readers = streams.map((fixture) =>
+      createUsageReader(fixture.format, { contentType: SSE, contentEncoding: undefined }),
+    );
+    // Round-robin, a chunk each: every stream is left inside an event while the others go on.
+    for (let i = 0; chunks.some((list) => i < list.length); i++)
+      chunks.forEach((list, s) => {
+        if (i < list.length) readers[s]!.write(list[i]!);
+      });
+    const outcomes = await Promise.all(readers.map((reader) => new Promise((resolve) => reader.end(false, resolve))));
+    expect(outcomes).toEqual(streams.map((fixture) => fixture.expected));
   });
 });
