@@ -1,28 +1,41 @@
 import type { JsonFormat } from './format';
-import { JsonScanner, SCAN_DONE, SCAN_EMPTY, SCAN_ERROR, SCAN_GAVE_UP } from './json-scanner';
+import { type JsonScanner, SCAN_DONE, SCAN_EMPTY, SCAN_ERROR, SCAN_GAVE_UP } from './json-scanner';
 import { type BodyReader, type Interruption, unavailableOutcome, usageOutcome } from './outcome';
+import { giveBackScanner, takeScanner } from './scanner-pool';
 import { SLOT_INVALID, SLOT_VALUE } from './schema';
 import type { UsageOutcome } from './types';
 import { Counts, mergeCounts, toPartial, toUsage } from './usage-counts';
 
-/** Reads a non-streaming response: one JSON document, whose top-level `model` and `usage` count. */
+/**
+ * Reads a non-streaming response: one JSON document, whose top-level `model` and `usage` count. Its
+ * scanner is taken at the first byte and given back with the outcome.
+ */
 export class JsonBodyReader implements BodyReader {
-  private readonly scanner: JsonScanner;
+  private scanner: JsonScanner | null = null;
+  private result: UsageOutcome | undefined = undefined;
 
-  constructor(private readonly format: JsonFormat) {
-    this.scanner = new JsonScanner(format.schema);
-  }
+  constructor(private readonly format: JsonFormat) {}
 
   push(buf: Buffer, start: number, end: number): void {
-    this.scanner.feed(buf, start, end);
+    (this.scanner ??= takeScanner(this.format.schema)).feed(buf, start, end);
   }
 
   get satisfied(): boolean {
-    return this.scanner.settled;
+    return this.scanner !== null && this.scanner.settled;
   }
 
   outcome(aborted: boolean, interruption: Interruption): UsageOutcome {
-    const { scanner, format } = this;
+    if (this.result === undefined) {
+      const scanner = (this.scanner ??= takeScanner(this.format.schema));
+      this.result = this.read(scanner, aborted, interruption);
+      this.scanner = null;
+      giveBackScanner(scanner);
+    }
+    return this.result;
+  }
+
+  private read(scanner: JsonScanner, aborted: boolean, interruption: Interruption): UsageOutcome {
+    const { format } = this;
     const status = scanner.finish();
     const slots = scanner.slots;
     const model = slots.model(format.model);
