@@ -30,7 +30,8 @@ export function forEachPiece(chunk: unknown, encoding: unknown, sink: PieceSink)
     if (chunk.length <= WHOLE_STRING_UNITS) {
       // Node's own UTF-8 encoder, the one `res.write` uses, lone surrogates included; writing into
       // the scratch buffer allocates nothing per chunk.
-      const written = scratch.write(chunk, 0, SCRATCH_BYTES, 'utf8');
+      // (Given no offset, length or encoding, write takes its shortest path: about half the cost.)
+      const written = scratch.write(chunk);
       if (written > 0) sink.piece(scratch, 0, written);
       return;
     }
