@@ -6,8 +6,10 @@
 // saturation, in interleaved short rounds; then streaming latency seen by the client with the
 // provider pacing its events; then the memory of 2,000 streams held open; then the heap over many
 // requests through C; then the micro-benchmarks. Writes bench/RESULTS.md.
+// BENCH_PROFILE=C (or any configuration) instead loads that gateway alone under `--cpu-prof` for
+// BENCH_PROFILE_SECONDS (20) after its warm-up, and prints where its CPU time went.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest, type ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -19,6 +21,7 @@ import {
   sharedSequence,
   type BenchRequest,
 } from './traffic.mts';
+import { summarizeProfile } from './profile-summary.mts';
 
 // autocannon ships no type declarations: what this script passes it and reads from its results.
 interface AutocannonOptions {
@@ -445,10 +448,34 @@ function micro(script: string): MicroFigures {
   return { text: run.stdout.trim(), figures: JSON.parse(readFileSync(out, 'utf8')) as Record<string, number> };
 }
 
+async function profile(config: Config, sinkUrl: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+  const gateway = await startGateway(config, sinkUrl, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+    '--require',
+    './bench/exit-on-sigterm.cjs',
+  ]);
+  await load(gateway, WARM_UP_SECONDS);
+  const result = await load(gateway, Number(process.env.BENCH_PROFILE_SECONDS ?? 20));
+  await stopGateway(gateway);
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no profile written in ${dir}`);
+  console.log(`${CONFIGS[config].label}: ${fmt(result.requests.average, 0)} requests/s under the profiler`);
+  console.log(`profile: ${join(dir, file)} (warm-up included)\n`);
+  console.log(summarizeProfile(join(dir, file)).join('\n'));
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   if (PIN) spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   const sinkUrl = await startSink();
+  const profiled = process.env.BENCH_PROFILE;
+  if (profiled !== undefined) {
+    if (!ALL.includes(profiled as Config)) throw new Error(`BENCH_PROFILE must be one of ${ALL.join(', ')}`);
+    await profile(profiled as Config, sinkUrl);
+    process.exit(0);
+  }
 
   // ---- Throughput and CPU at saturation.
   const gateways = {} as Record<Config, Gateway>;
