@@ -6,6 +6,7 @@
 // saturation, in interleaved short rounds; then streaming latency seen by the client with the
 // provider pacing its events; then the memory of 2,000 streams held open; then the heap over many
 // requests through C; then the micro-benchmarks. Writes bench/RESULTS.md.
+// OTEL_BSP_* and OTEL_BLRP_* variables given to the run are passed to every gateway.
 // BENCH_PROFILE=C (or any configuration) instead loads that gateway alone under `--cpu-prof` for
 // BENCH_PROFILE_SECONDS (20) after its warm-up, and prints where its CPU time went.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -185,6 +186,10 @@ function startGateway(config: Config, sinkUrl: string, nodeArgs: string[] = []):
       // The sink answers at once; an export sent just before a gateway was stopped between its
       // rounds must not time out when it resumes.
       OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+      // The batch processors' settings, when the run is given some, apply to every configuration.
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_BSP_') || name.startsWith('OTEL_BLRP_')),
+      ),
     },
   });
   children.add(child);
