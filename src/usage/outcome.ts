@@ -26,6 +26,11 @@ export type Interruption = 'malformed' | 'too_large' | undefined;
 /** A reader of decoded response bytes. */
 export interface BodyReader {
   push(buf: Buffer, start: number, end: number): void;
+  /**
+   * A chunk written as a UTF-8 string, read without encoding it when the reader can tell from the
+   * text alone what its bytes would do; false when it cannot, and the caller then pushes its bytes.
+   */
+  pushText?(text: string): boolean;
   /** More bytes cannot change the outcome: the reader may stop decoding and feeding them. */
   readonly satisfied: boolean;
   /**

@@ -4,10 +4,24 @@ import { type BodyReader, type Interruption, unavailableOutcome, usageOutcome } 
 import { SseLineParser, type SseSink } from './sse-lines';
 import { giveBackScanner, takeScanner } from './scanner-pool';
 import type { UsageOutcome } from './types';
-import { isObjectShaped, LineWatch, namesUsage } from './usage-key';
+import { isObjectShaped, isObjectShapedText, LineWatch, namesUsage, textNamesUsage } from './usage-key';
 
 const DONE = Buffer.from('[DONE]');
 const NEWLINE = Buffer.from('\n');
+
+/**
+ * Whether a whole event's text starts with an `event:` line naming a kind outside `names` and no
+ * other line of it begins with `event`: the parser would then pass over all of its data.
+ */
+function passesByName(text: string, names: readonly Uint8Array[]): boolean {
+  if (!text.startsWith('event:')) return false;
+  const lineEnd = text.indexOf('\n');
+  const name = text.slice(text.charCodeAt(6) === 0x20 ? 7 : 6, lineEnd);
+  if (name === '' || text.includes('\nevent', lineEnd)) return false;
+  for (const known of names)
+    if (known.length === name.length && Buffer.from(name, 'latin1').equals(known)) return false;
+  return true;
+}
 
 // What becomes of the current event.
 const READ = 0;
@@ -57,6 +71,30 @@ export class SseBodyReader implements BodyReader, SseSink {
 
   get satisfied(): boolean {
     return this.stream.settled;
+  }
+
+  /**
+   * A gateway that writes each event as a string (`res.write(\`data: ${json}\n\n\`)`) gives one
+   * whole event per chunk. When it is one the parser would pass over, the text says so without being
+   * encoded: it begins where an event may begin, ends with its only blank line, has no CR, and is
+   * named for a kind the format does not read, or is a single data line that names no usage once
+   * the accumulator passes such events. Anything else is read as bytes.
+   */
+  pushText(text: string): boolean {
+    if (this.stream.settled) return true;
+    const end = text.length - 2;
+    if (
+      end < 0 ||
+      !this.parser.atEventStart ||
+      text.indexOf('\n\n') !== end ||
+      text.charCodeAt(end + 1) !== 0x0a ||
+      text.includes('\r')
+    )
+      return false;
+    if (this.byName) return passesByName(text, this.format.eventNames);
+    if (!this.stream.passesEventsWithoutUsage || !text.startsWith('data:') || text.indexOf('\n') !== end) return false;
+    const line = text.slice(text.charCodeAt(5) === 0x20 ? 6 : 5, end);
+    return isObjectShapedText(line) && !textNamesUsage(line);
   }
 
   dataLine(): boolean {

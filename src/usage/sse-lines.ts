@@ -54,6 +54,8 @@ export class SseLineParser {
   private bomAt = 0;
   /** The current data line's value has not been handed to the sink yet. */
   private valueFresh = false;
+  /** The last line was blank: no event is in progress. */
+  private betweenEvents = false;
   // The next LF and CR at or after the scan position in the current chunk (`end` when none), so that
   // each chunk is searched for them once rather than once per line.
   private nextLf = -1;
@@ -64,6 +66,14 @@ export class SseLineParser {
     /** The event names worth telling apart (none: event names are not read). */
     private readonly names: readonly Uint8Array[] = [],
   ) {}
+
+  /**
+   * No event is in progress and nothing is pending (a BOM to skip, a CR whose LF may follow): what
+   * comes next starts a new event, exactly as at a blank line.
+   */
+  get atEventStart(): boolean {
+    return this.betweenEvents && !this.crPending && this.bomAt >= BOM.length && this.state === L_START;
+  }
 
   feed(buf: Buffer, start: number, end: number): void {
     let i = start;
@@ -92,8 +102,12 @@ export class SseLineParser {
             this.sink.dispatch();
             this.eventIndex = -1;
             this.eventNamed = false;
+            this.betweenEvents = true;
             i = this.afterLineEnd(buf, i, end);
-          } else if (b === 0x64) {
+            break;
+          }
+          this.betweenEvents = false;
+          if (b === 0x64) {
             if (
               i + 5 <= end &&
               buf[i + 1] === 0x61 &&

@@ -44,6 +44,32 @@ export function namesUsage(buf: Buffer, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * `namesUsage` for a line given as text (without line ends): the same answer as for its UTF-8 bytes,
+ * since every byte the rule looks at is ASCII, and ASCII is itself in both.
+ */
+export function textNamesUsage(line: string): boolean {
+  for (let at = line.indexOf('"usage"'); at >= 0; at = line.indexOf('"usage"', at + 1)) {
+    let k = at + KEY.length;
+    while (k < line.length && isSpace(line.charCodeAt(k))) k++;
+    if (k < line.length && line.charCodeAt(k) === 0x3a) {
+      k++;
+      while (k < line.length && isSpace(line.charCodeAt(k))) k++;
+      if (!line.startsWith('null', k)) return true;
+    }
+  }
+  return false;
+}
+
+/** `isObjectShaped` for a line given as text. */
+export function isObjectShapedText(line: string): boolean {
+  let start = 0;
+  let end = line.length;
+  while (start < end && isSpace(line.charCodeAt(start))) start++;
+  while (end > start && isSpace(line.charCodeAt(end - 1))) end--;
+  return end - start >= 2 && line.charCodeAt(start) === 0x7b && line.charCodeAt(end - 1) === 0x7d;
+}
+
 /** Whether `buf[start, end)` is shaped as one JSON object: `{` first and `}` last, spaces aside. */
 export function isObjectShaped(buf: Buffer, start: number, end: number): boolean {
   while (start < end && isSpace(buf[start])) start++;

@@ -74,6 +74,7 @@ class BodyUsageReader implements UsageReader {
       if (this.inflater !== null) this.inflater.write(chunk, encoding);
       else if (this.body.satisfied) return;
       else if (Buffer.isBuffer(chunk)) this.body.push(chunk, 0, chunk.length);
+      else if (typeof chunk === 'string' && isUtf8(encoding) && this.body.pushText?.(chunk) === true) return;
       else forEachPiece(chunk, encoding, this);
     } catch {
       this.broken = true;
@@ -121,6 +122,10 @@ class BodyUsageReader implements UsageReader {
     this.waiting = null;
     for (const done of waiting) notify(done, result);
   }
+}
+
+function isUtf8(encoding: BufferEncoding | undefined): boolean {
+  return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8';
 }
 
 // `done` runs in a zlib callback when the body was compressed: a throw there would crash the gateway.

@@ -381,6 +381,7 @@ const framing: fc.Arbitrary<Framing> = fc.record({
   comment: fc.boolean(),
   other: fc.boolean(),
   typeFirst: fc.boolean(),
+  renamed: fc.boolean(),
 });
 
 interface Framing {
@@ -390,6 +391,8 @@ interface Framing {
   readonly comment: boolean;
   readonly other: boolean;
   readonly typeFirst: boolean;
+  /** Another `event:` line first, which the event's own name then replaces. */
+  readonly renamed: boolean;
 }
 
 function frame(spec: Spec, f: Framing): string {
@@ -401,7 +404,8 @@ function frame(spec: Spec, f: Framing): string {
   }
   let out = '';
   if (f.comment) out += `: keep-alive${f.eol}`;
-  if (spec.name !== '') out += `event:${f.space}${spec.name}${f.eol}`;
+  if (f.renamed) out += `event:${f.space}ping${f.eol}`;
+  if (spec.name !== '' || f.renamed) out += `event:${f.space}${spec.name}${f.eol}`;
   if (f.other) out += `id: 42${f.eol}`;
   for (const line of data.split('\n')) out += `data:${f.space}${line}${f.eol}`;
   return `${out}${f.eol}`;
@@ -444,6 +448,37 @@ describe('properties: event streams against a reference reader', () => {
       // Every answer comes up, not only the easy one.
       for (const kind of ['usage', 'malformed', 'missing', 'truncated'])
         expect(seen.get(kind) ?? 0).toBeGreaterThan(runs(1500) * 0.02);
+    },
+  );
+
+  it.each([
+    ['openai_chat_completions', chatEvent],
+    ['anthropic_messages', anthropicEvent],
+    ['openai_responses', responsesEvent],
+  ] as const)(
+    '%s: a random stream, written as a string per event, reads as the reference reads it',
+    async (format, event) => {
+      await fc.assert(
+        fc.asyncProperty(stream(event), fc.boolean(), fc.nat(), async (bytes, aborted, seed) => {
+          // As a gateway writes events it serializes itself: each with its blank line, as text; and
+          // the same text cut elsewhere too (never inside a surrogate pair), so that writes also
+          // begin in the middle of an event.
+          const text = bytes.toString('utf8');
+          const perEvent = text.split(/(?<=\n\n)/).filter((part) => part !== '');
+          const cuts = fc
+            .sample(fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, text.length - 1) }), { maxLength: 8 }), {
+              seed,
+              numRuns: 1,
+            })[0]!
+            .filter((at) => !(/[\ud800-\udbff]/.test(text[at - 1] ?? '') && /[\udc00-\udfff]/.test(text[at] ?? '')))
+            .sort((a, b) => a - b);
+          const cutAnywhere = [0, ...cuts].map((at, i) => text.slice(at, cuts[i] ?? text.length));
+          const expected = reference(format, text);
+          expect(await readChunks(format, perEvent, { contentType: SSE, aborted })).toEqual(expected);
+          expect(await readChunks(format, cutAnywhere, { contentType: SSE, aborted })).toEqual(expected);
+        }),
+        { seed: SEED, numRuns: runs(1500) },
+      );
     },
   );
 });

@@ -7,7 +7,7 @@ const CHAT: UsageFormat = 'openai_chat_completions';
 const RESPONSES: UsageFormat = 'openai_responses';
 const ANTHROPIC: UsageFormat = 'anthropic_messages';
 
-const read = (format: UsageFormat, events: readonly string[], aborted = false) =>
+const read = (format: UsageFormat, events: readonly (string | Buffer)[], aborted = false) =>
   readChunks(format, events, { contentType: SSE, aborted });
 const data = (value: unknown) => `data: ${typeof value === 'string' ? value : JSON.stringify(value)}\n\n`;
 const named = (event: string, value: unknown) => `event: ${event}\n${data(value)}`;
@@ -341,6 +341,16 @@ describe('Anthropic Messages streams', () => {
       messageStop,
     ];
     expect(await read(ANTHROPIC, events)).toMatchObject({ usage: { outputTokens: 4 }, unavailable: undefined });
+  });
+
+  it('read a string write that looks like a whole event, in the middle of one, as the rest of it', async () => {
+    const started = Buffer.from('event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":4}}\n');
+    // The event in progress is renamed and its data gains an empty line: still one message_delta.
+    const rest = 'event: ping\ndata: \n\n';
+    expect(await read(ANTHROPIC, [messageStart(), started, rest, messageStop])).toMatchObject({
+      usage: { outputTokens: 4 },
+      unavailable: undefined,
+    });
   });
 
   it('go by the event name when the data has no type', async () => {
