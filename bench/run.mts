@@ -453,6 +453,13 @@ function micro(script: string): MicroFigures {
   return { text: run.stdout.trim(), figures: JSON.parse(readFileSync(out, 'utf8')) as Record<string, number> };
 }
 
+/** The run's settings given in its environment, as they would be typed before the command. */
+function settings(): string[] {
+  return Object.entries(process.env)
+    .filter(([name]) => /^(BENCH_|OTEL_BSP_|OTEL_BLRP_)/.test(name))
+    .map(([name, value]) => `${name}=${value ?? ''}`);
+}
+
 async function profile(config: Config, sinkUrl: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
   const gateway = await startGateway(config, sinkUrl, [
@@ -665,7 +672,7 @@ async function main(): Promise<void> {
   const report = [
     '# Benchmark results',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}, with \`npm run bench\` (${fmt(minutes)} minutes).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}, with \`${[...settings(), 'npm run bench'].join(' ')}\` (${fmt(minutes)} minutes).`,
     '',
     `Mix: ${MIX_DESCRIPTION}. The provider is folded into the gateway (\`bench/gateway.cjs\`): it parses each request's body and answers at once, a stream's events each on its own turn of the event loop.`,
     '',
