@@ -16,7 +16,7 @@ function isSpace(b: number | undefined): boolean {
 const SKIP = new Uint8Array(256).fill(KEY.length);
 for (let k = 0; k < KEY.length - 1; k++) SKIP[KEY[k]!] = KEY.length - 1 - k;
 
-/** The first `"usage"` that ends at or after `from + 6` and before `end`, as the index of its first byte, or -1. */
+/** Where the first `"usage"` wholly inside `buf[from, end)` begins, or -1. */
 function findKey(buf: Buffer, from: number, end: number): number {
   const last = KEY.length - 1;
   for (let i = from + last; i < end; i += SKIP[buf[i]!]!) {
