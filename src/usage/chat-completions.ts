@@ -1,16 +1,6 @@
 import type { JsonFormat, StreamAccumulator, StreamFormat } from './format';
-import {
-  compileSchema,
-  type FieldSpec,
-  KIND_COUNT,
-  KIND_MODEL,
-  KIND_OBJECT,
-  type Schema,
-  SLOT_INVALID,
-  SLOT_VALUE,
-  type Slots,
-  slotOf,
-} from './schema';
+import { openAiUsageField, openAiUsageLayout, type OpenAiUsageNames } from './openai-usage';
+import { compileSchema, KIND_MODEL, type Schema, SLOT_INVALID, SLOT_VALUE, type Slots, slotOf } from './schema';
 import type { Usage } from './types';
 import { Counts, mergeCounts, toPartial, toUsage, type UsageLayout } from './usage-counts';
 
@@ -19,39 +9,10 @@ import { Counts, mergeCounts, toPartial, toUsage, type UsageLayout } from './usa
 // ends with `data: [DONE]`. The chunks in between (content deltas, and `"usage":null` when usage
 // was asked for) are passed over unread once the model is known.
 
-const USAGE: FieldSpec = {
-  key: 'usage',
-  kind: KIND_OBJECT,
-  strict: true,
-  fields: [
-    { key: 'prompt_tokens', kind: KIND_COUNT },
-    { key: 'completion_tokens', kind: KIND_COUNT },
-    {
-      key: 'prompt_tokens_details',
-      kind: KIND_OBJECT,
-      strict: true,
-      fields: [{ key: 'cached_tokens', kind: KIND_COUNT }],
-    },
-    {
-      key: 'completion_tokens_details',
-      kind: KIND_OBJECT,
-      strict: true,
-      fields: [{ key: 'reasoning_tokens', kind: KIND_COUNT }],
-    },
-  ],
-};
-
-const schema: Schema = compileSchema([{ key: 'model', kind: KIND_MODEL }, USAGE]);
+const NAMES: OpenAiUsageNames = { input: 'prompt_tokens', output: 'completion_tokens' };
+const schema: Schema = compileSchema([{ key: 'model', kind: KIND_MODEL }, openAiUsageField(NAMES)]);
 const MODEL = slotOf(schema, 'model');
-const LAYOUT: UsageLayout = {
-  object: slotOf(schema, 'usage'),
-  nested: [slotOf(schema, 'usage.prompt_tokens_details'), slotOf(schema, 'usage.completion_tokens_details')],
-  input: slotOf(schema, 'usage.prompt_tokens'),
-  output: slotOf(schema, 'usage.completion_tokens'),
-  cacheRead: slotOf(schema, 'usage.prompt_tokens_details.cached_tokens'),
-  cacheCreation: -1,
-  reasoning: slotOf(schema, 'usage.completion_tokens_details.reasoning_tokens'),
-};
+const LAYOUT: UsageLayout = openAiUsageLayout(schema, '', NAMES);
 
 export const chatCompletionsJson: JsonFormat = { schema, model: MODEL, usage: LAYOUT, inputIncludesCache: true };
 

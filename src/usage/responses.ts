@@ -1,12 +1,10 @@
 import type { JsonFormat, StreamAccumulator, StreamFormat } from './format';
+import { openAiUsageField, openAiUsageLayout, type OpenAiUsageNames } from './openai-usage';
 import {
   compileSchema,
-  type FieldSpec,
-  KIND_COUNT,
   KIND_ENUM,
   KIND_MODEL,
   KIND_OBJECT,
-  type Schema,
   SLOT_ABSENT,
   SLOT_INVALID,
   SLOT_VALUE,
@@ -14,7 +12,7 @@ import {
   slotOf,
 } from './schema';
 import type { Usage } from './types';
-import { Counts, mergeCounts, toUsage, type UsageLayout } from './usage-counts';
+import { Counts, mergeCounts, toUsage } from './usage-counts';
 
 // OpenAI Responses: `model` and `usage` at the top of the response object. A stream carries the
 // whole response object in its events; its usage only in the terminal one.
@@ -31,48 +29,14 @@ const EVENT_TYPES = [
 ];
 const TERMINAL_TYPES = 3;
 
-const USAGE: FieldSpec = {
-  key: 'usage',
-  kind: KIND_OBJECT,
-  strict: true,
-  fields: [
-    { key: 'input_tokens', kind: KIND_COUNT },
-    { key: 'output_tokens', kind: KIND_COUNT },
-    {
-      key: 'input_tokens_details',
-      kind: KIND_OBJECT,
-      strict: true,
-      fields: [{ key: 'cached_tokens', kind: KIND_COUNT }],
-    },
-    {
-      key: 'output_tokens_details',
-      kind: KIND_OBJECT,
-      strict: true,
-      fields: [{ key: 'reasoning_tokens', kind: KIND_COUNT }],
-    },
-  ],
-};
-
-function layout(schema: Schema, prefix: string): UsageLayout {
-  return {
-    object: slotOf(schema, `${prefix}usage`),
-    nested: [
-      slotOf(schema, `${prefix}usage.input_tokens_details`),
-      slotOf(schema, `${prefix}usage.output_tokens_details`),
-    ],
-    input: slotOf(schema, `${prefix}usage.input_tokens`),
-    output: slotOf(schema, `${prefix}usage.output_tokens`),
-    cacheRead: slotOf(schema, `${prefix}usage.input_tokens_details.cached_tokens`),
-    cacheCreation: -1,
-    reasoning: slotOf(schema, `${prefix}usage.output_tokens_details.reasoning_tokens`),
-  };
-}
+const NAMES: OpenAiUsageNames = { input: 'input_tokens', output: 'output_tokens' };
+const USAGE = openAiUsageField(NAMES);
 
 const jsonSchema = compileSchema([{ key: 'model', kind: KIND_MODEL }, USAGE]);
 export const responsesJson: JsonFormat = {
   schema: jsonSchema,
   model: slotOf(jsonSchema, 'model'),
-  usage: layout(jsonSchema, ''),
+  usage: openAiUsageLayout(jsonSchema, '', NAMES),
   inputIncludesCache: true,
 };
 
@@ -83,7 +47,7 @@ const streamSchema = compileSchema([
 const TYPE = slotOf(streamSchema, 'type');
 const RESPONSE = slotOf(streamSchema, 'response');
 const MODEL = slotOf(streamSchema, 'response.model');
-const LAYOUT = layout(streamSchema, 'response.');
+const LAYOUT = openAiUsageLayout(streamSchema, 'response.', NAMES);
 
 class ResponsesStream implements StreamAccumulator {
   model: string | undefined = undefined;
