@@ -1,4 +1,4 @@
-import { decodeJsonString, equalsLatin1, isPlainAscii, isWellFormedModel } from './json-strings';
+import { decodeJsonString, equalsLatin1, isPlainAscii, isWellFormedModel, matchBytes } from './json-strings';
 import { MAX_CAPTURE_BYTES, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_KEY_BYTES, MAX_NUMBER_BYTES } from './limits';
 import {
   type CompiledField,
@@ -685,18 +685,6 @@ function trailingBackslashes(buf: Buffer, from: number, stop: number, carried: n
   let k = stop - 1;
   while (k >= from && buf[k] === 0x5c) k--;
   return k < from ? stop - from + carried : stop - 1 - k;
-}
-
-/** The index of the byte string equal to `src[from, to)`, or -1. */
-function matchBytes(candidates: readonly Uint8Array[], src: Uint8Array, from: number, to: number): number {
-  const length = to - from;
-  outer: for (let c = 0; c < candidates.length; c++) {
-    const candidate = candidates[c]!;
-    if (candidate.length !== length) continue;
-    for (let k = 0; k < length; k++) if (candidate[k] !== src[from + k]) continue outer;
-    return c;
-  }
-  return -1;
 }
 
 /** The field a key (raw JSON string content) names, as JSON means it, or null. */

@@ -70,3 +70,15 @@ export function equalsLatin1(text: string, src: Uint8Array, from: number, to: nu
   for (let i = from; i < to; i++) if (src[i] !== text.charCodeAt(i - from)) return false;
   return true;
 }
+
+/** The index of the byte string among `candidates` equal to `src[from, to)`, or -1. */
+export function matchBytes(candidates: readonly Uint8Array[], src: Uint8Array, from: number, to: number): number {
+  const length = to - from;
+  outer: for (let c = 0; c < candidates.length; c++) {
+    const candidate = candidates[c]!;
+    if (candidate.length !== length) continue;
+    for (let k = 0; k < length; k++) if (candidate[k] !== src[from + k]) continue outer;
+    return c;
+  }
+  return -1;
+}

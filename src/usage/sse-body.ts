@@ -1,4 +1,5 @@
 import type { StreamAccumulator, StreamFormat } from './format';
+import { equalsLatin1 } from './json-strings';
 import { type JsonScanner, SCAN_DONE, SCAN_EMPTY, SCAN_GAVE_UP, SCAN_SKIPPED } from './json-scanner';
 import { type BodyReader, type Interruption, unavailableOutcome, usageOutcome } from './outcome';
 import { SseLineParser, type SseSink } from './sse-lines';
@@ -18,9 +19,8 @@ function passesByName(text: string, names: readonly Uint8Array[]): boolean {
   const lineEnd = text.indexOf('\n');
   const name = text.slice(text.charCodeAt(6) === 0x20 ? 7 : 6, lineEnd);
   if (name === '' || text.includes('\nevent', lineEnd)) return false;
-  for (const known of names)
-    if (known.length === name.length && Buffer.from(name, 'latin1').equals(known)) return false;
-  return true;
+  // The names are ASCII: a character beyond it equals none of their bytes, as its UTF-8 would not.
+  return !names.some((known) => equalsLatin1(name, known, 0, known.length));
 }
 
 // What becomes of the current event.

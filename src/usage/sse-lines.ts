@@ -1,3 +1,4 @@
+import { matchBytes } from './json-strings';
 import { MAX_EVENT_NAME_BYTES } from './limits';
 
 /** What a stream's lines mean, as the WHATWG event-stream interpretation defines it. */
@@ -230,7 +231,7 @@ export class SseLineParser {
   private eventValue(buf: Buffer, from: number, to: number, cut: boolean): void {
     if (this.eventNameLength === 0 && !cut) {
       // The whole name in this chunk, as nearly always: matched where it lies.
-      this.eventIndex = matchName(this.names, buf, from, to);
+      this.eventIndex = matchBytes(this.names, buf, from, to);
       this.eventNamed = to > from;
       return;
     }
@@ -242,7 +243,7 @@ export class SseLineParser {
       }
     }
     if (!cut) {
-      this.eventIndex = this.eventNameOverflow ? -1 : matchName(this.names, this.eventName!, 0, this.eventNameLength);
+      this.eventIndex = this.eventNameOverflow ? -1 : matchBytes(this.names, this.eventName!, 0, this.eventNameLength);
       this.eventNamed = this.eventNameOverflow || this.eventNameLength > 0;
     }
   }
@@ -261,18 +262,6 @@ export class SseLineParser {
 }
 
 const SHORT_LINE_BYTES = 32;
-
-/** The index of the name equal to `src[from, to)`, or -1. */
-function matchName(names: readonly Uint8Array[], src: Uint8Array, from: number, to: number): number {
-  const length = to - from;
-  outer: for (let n = 0; n < names.length; n++) {
-    const name = names[n]!;
-    if (name.length !== length) continue;
-    for (let k = 0; k < length; k++) if (name[k] !== src[from + k]) continue outer;
-    return n;
-  }
-  return -1;
-}
 
 /** The first `byte` in `buf[from, end)`, or `end`. */
 function indexIn(buf: Buffer, byte: number, from: number, end: number): number {
