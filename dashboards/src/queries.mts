@@ -12,16 +12,7 @@ const {
   credentialsFileReloadFailed,
 } = PROMETHEUS_METRIC_NAMES;
 
-export const METRICS = {
-  interceptions,
-  overrideRejections,
-  interceptionDurationBucket,
-  resolverErrors,
-  tokens,
-  interceptionsActive,
-  usageUnavailable,
-  credentialsFileReloadFailed,
-};
+export const METRICS = PROMETHEUS_METRIC_NAMES;
 
 /**
  * The labels each metric carries besides `job` and `instance`, as the Prometheus exporter writes
