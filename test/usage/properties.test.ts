@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createUsageReader } from '../../src/usage/usage-reader';
 import type { Usage, UsageFormat, UsageOutcome } from '../../src/usage/types';
-import { FIXTURES, JSON_TYPE, readChunks, splitAt, SSE } from './support';
+import { FIXTURES, JSON_TYPE, readChunks, referenceModelOk, splitAt, SSE } from './support';
 
 // Seeded, so a failure names a case anyone can replay; PROPERTY_RUNS raises the counts for soaks.
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261129);
@@ -76,16 +76,6 @@ describe('properties: chunking', () => {
     },
   );
 });
-
-/** No lone surrogate (encodeURIComponent refuses them): a check apart from the reader's. */
-function isWellFormed(text: string): boolean {
-  try {
-    encodeURIComponent(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Any bytes at all: the reader never throws, calls `done` once, and says something consistent.
@@ -345,16 +335,6 @@ function bodyArbitrary(format: UsageFormat): fc.Arbitrary<string> {
   );
 }
 
-/** The model check, written apart from the reader's. */
-function referenceModelOk(model: string): boolean {
-  return (
-    model.length > 0 &&
-    [...model].length <= 256 &&
-    isWellFormed(model) &&
-    ![...model].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f))
-  );
-}
-
 /** What the contract says a JSON body reads as, computed with JSON.parse. */
 function reference(format: UsageFormat, text: string): UsageOutcome {
   const outcome = (
@@ -372,7 +352,7 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(doc)) return outcome(undefined, undefined, 'missing');
-  const model = typeof doc.model === 'string' && referenceModelOk(doc.model) ? doc.model : undefined;
+  const model = referenceModelOk(doc.model) ? doc.model : undefined;
   const u = doc.usage;
   if (u === undefined || u === null) return outcome(model, undefined, 'missing');
   if (!isObject(u)) return outcome(model, undefined, 'malformed');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Usage, UsageFormat, UsageOutcome } from '../../src/usage/types';
-import { readChunks, splitAt, SSE } from './support';
+import { readChunks, referenceModelOk, splitAt, SSE } from './support';
 
 // Seeded, so a failure names a case anyone can replay; PROPERTY_RUNS raises the counts for soaks.
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261129);
@@ -41,16 +41,6 @@ function referenceEvents(text: string): Event[] {
   return out;
 }
 
-/** No lone surrogate (encodeURIComponent refuses them): a check apart from the reader's. */
-function isWellFormed(text: string): boolean {
-  try {
-    encodeURIComponent(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A line that is one JSON object (by its first and last characters) with no `usage` key valued other than null. */
 function namesNoUsage(line: string): boolean {
   const trimmed = line.replace(/^[ \t]+|[ \t]+$/g, '');
@@ -64,12 +54,6 @@ function namesNoUsage(line: string): boolean {
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const modelOk = (m: unknown): m is string =>
-  typeof m === 'string' &&
-  m.length > 0 &&
-  [...m].length <= 256 &&
-  isWellFormed(m) &&
-  ![...m].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f));
 
 /** Counts as the provider gave them; `bad` once one is not a non-negative safe integer. */
 class RefCounts {
@@ -163,7 +147,7 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
     }
     const doc: Json = isObject(parsed) ? parsed : {};
     if (format === 'openai_chat_completions') {
-      if (modelOk(doc.model)) model = doc.model;
+      if (referenceModelOk(doc.model)) model = doc.model;
       if (doc.usage === undefined || doc.usage === null) continue;
       const u = isObject(doc.usage) ? openAiUsage(doc.usage, true) : undefined;
       if (u === undefined) malformed = true;
@@ -175,14 +159,14 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
       'type' in doc ? (typeof doc.type === 'string' ? types.indexOf(doc.type) : -1) : types.indexOf(event.name);
     if (format === 'anthropic_messages') {
       if (type === 0 && isObject(doc.message)) {
-        if (modelOk(doc.message.model)) model = doc.message.model;
+        if (referenceModelOk(doc.message.model)) model = doc.message.model;
         mergeAnthropic(doc.message.usage);
       } else if (type === 1) mergeAnthropic(doc.usage);
       else if (type === 2) complete = true;
       if (anthropic.bad) malformed = true;
     } else {
       const response = isObject(doc.response) ? doc.response : undefined;
-      if (response !== undefined && modelOk(response.model)) model = response.model;
+      if (response !== undefined && referenceModelOk(response.model)) model = response.model;
       if (type < 0 || type >= 3) continue;
       complete = true;
       if (response === undefined || response.usage === undefined || response.usage === null) continue;

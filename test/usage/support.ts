@@ -124,3 +124,24 @@ export function unavailable(
     partial: reason === 'truncated' ? (partial ?? {}) : undefined,
   };
 }
+
+/** No lone surrogate (encodeURIComponent refuses them): a check apart from the reader's. */
+function isWellFormed(text: string): boolean {
+  try {
+    encodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The contract's check of a model name, written apart from the reader's, for the references of the property tests. */
+export function referenceModelOk(model: unknown): model is string {
+  return (
+    typeof model === 'string' &&
+    model.length > 0 &&
+    [...model].length <= 256 &&
+    isWellFormed(model) &&
+    ![...model].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f))
+  );
+}
