@@ -4,7 +4,7 @@ import { detectClient } from '../resolution/clients';
 import { CONVERSATION_HEADERS, conversationIdOf } from '../resolution/conversation';
 import type { InitiatorPolicy } from '../resolution/policy';
 import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-request';
-import { interceptionProvider } from '../resolution/routes';
+import { interceptionPath } from '../resolution/routes';
 import type { Provider, Resolution } from '../resolution/types';
 import type { AlwaysSample } from '../types';
 import type { UsageFormat, UsageOutcome } from '../usage/types';
@@ -65,10 +65,9 @@ function headerValues(request: IncomingMessage, name: string): string | readonly
   return request.headersDistinct[name] ?? joined;
 }
 
-/** How the response of an interception reports its usage, by provider and endpoint. */
-function usageFormatOf(provider: Provider, url: string | undefined): UsageFormat {
+/** How the response of an interception reports its usage, by provider and endpoint (`path` as routes match it). */
+function usageFormatOf(provider: Provider, path: string): UsageFormat {
   if (provider === 'anthropic') return 'anthropic_messages';
-  const path = (url ?? '').split('?', 1)[0]!.toLowerCase().replace(/\/$/, '');
   return path.endsWith('/responses') ? 'openai_responses' : 'openai_chat_completions';
 }
 
@@ -116,15 +115,16 @@ export class InterceptionHooks {
   onRequestStart(request: IncomingMessage): Attributes {
     try {
       signalNextServerSpan(false);
-      const provider = interceptionProvider(request.method, request.url, this.policy.routes);
-      if (provider === undefined) return NO_ATTRIBUTES;
+      const path = interceptionPath(request.method, request.url);
+      const provider = path === undefined ? undefined : this.policy.routes.get(path);
+      if (path === undefined || provider === undefined) return NO_ATTRIBUTES;
       const ownerValue = headerValues(request, this.policy.ownerHeader);
       const resolved = resolveFromRecord(request.headers, this.policy, ownerValue);
       const interception: Interception = {
         hooks: this,
         instruments: this.instruments,
         provider,
-        format: usageFormatOf(provider, request.url),
+        format: usageFormatOf(provider, path),
         startedAt: performance.now(),
         resolution: resolved instanceof Promise ? undefined : resolved,
         settled:

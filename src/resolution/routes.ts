@@ -31,16 +31,21 @@ export function normalisePath(path: string): string {
 }
 
 /**
- * The provider of an interception, or undefined when the request is not one: only POSTs to a
- * configured route are interceptions. The query string is ignored.
+ * What a request is looked up by in the route table: its path without the query string, normalised;
+ * undefined when it cannot be an interception (only POSTs are).
  */
+export function interceptionPath(method: string | undefined, url: string | undefined): string | undefined {
+  if (method !== 'POST' || typeof url !== 'string') return undefined;
+  const queryAt = url.indexOf('?');
+  return normalisePath(queryAt === -1 ? url : url.slice(0, queryAt));
+}
+
+/** The provider of an interception, or undefined when the request is not one. */
 export function interceptionProvider(
   method: string | undefined,
   url: string | undefined,
   routes: RouteTable,
 ): Provider | undefined {
-  if (method !== 'POST' || typeof url !== 'string') return undefined;
-  const queryAt = url.indexOf('?');
-  const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  return routes.get(normalisePath(path));
+  const path = interceptionPath(method, url);
+  return path === undefined ? undefined : routes.get(path);
 }
