@@ -85,8 +85,8 @@ function carriesSignal(mode: AlwaysSample, resolution: Resolution | undefined, o
 }
 
 /** The session the client names in its own session header, when it sends a usable one. */
-function conversationOf(request: IncomingMessage, resolution: Resolution | undefined): string | undefined {
-  const header = CONVERSATION_HEADERS[resolution?.client ?? detectClient(request.headers)];
+function conversationOf(request: IncomingMessage, client: string): string | undefined {
+  const header = CONVERSATION_HEADERS[client];
   return header === undefined ? undefined : conversationIdOf(headerValues(request, header));
 }
 
@@ -120,6 +120,8 @@ export class InterceptionHooks {
       if (path === undefined || provider === undefined) return NO_ATTRIBUTES;
       const ownerValue = headerValues(request, this.policy.ownerHeader);
       const resolved = resolveFromRecord(request.headers, this.policy, ownerValue);
+      // A resolver that must wait names the client later; the span and the conversation need it now.
+      const client = resolved instanceof Promise ? detectClient(request.headers) : resolved.client;
       const interception: Interception = {
         hooks: this,
         instruments: this.instruments,
@@ -137,7 +139,7 @@ export class InterceptionHooks {
                 },
               )
             : undefined,
-        conversation: conversationOf(request, resolved instanceof Promise ? undefined : resolved),
+        conversation: conversationOf(request, client),
         span: undefined,
         response: undefined,
       };
@@ -147,7 +149,7 @@ export class InterceptionHooks {
       const attributes =
         interception.resolution !== undefined
           ? interceptionSpanAttributes(interception.resolution, provider)
-          : pendingSpanAttributes(detectClient(request.headers), provider);
+          : pendingSpanAttributes(client, provider);
       if (interception.settled !== undefined) trackPending(interception.settled);
       if (interception.conversation !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = interception.conversation;
       return attributes;
