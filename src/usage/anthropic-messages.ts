@@ -41,12 +41,12 @@ const USAGE: FieldSpec = {
 function layout(schema: Schema, prefix: string): UsageLayout {
   return {
     object: slotOf(schema, `${prefix}usage`),
-    nested: [],
     input: slotOf(schema, `${prefix}usage.input_tokens`),
     output: slotOf(schema, `${prefix}usage.output_tokens`),
     cacheRead: slotOf(schema, `${prefix}usage.cache_read_input_tokens`),
     cacheCreation: slotOf(schema, `${prefix}usage.cache_creation_input_tokens`),
     reasoning: -1,
+    inputIncludesCache: false,
   };
 }
 
@@ -55,7 +55,6 @@ export const anthropicMessagesJson: JsonFormat = {
   schema: jsonSchema,
   model: slotOf(jsonSchema, 'model'),
   usage: layout(jsonSchema, ''),
-  inputIncludesCache: false,
 };
 
 const streamSchema = compileSchema([
@@ -94,7 +93,7 @@ class AnthropicMessagesStream implements StreamAccumulator {
     } else if (type === MESSAGE_STOP) {
       this.complete = true;
       if (this.sawUsage) {
-        const usage = toUsage(this.counts, false);
+        const usage = toUsage(this.counts, START_USAGE);
         if (usage === undefined) this.malformed = true;
         else this.usage = usage;
       }
@@ -112,7 +111,7 @@ class AnthropicMessagesStream implements StreamAccumulator {
   done(): void {}
 
   partial(): Partial<Usage> {
-    return toPartial(this.counts, false);
+    return toPartial(this.counts, START_USAGE);
   }
 }
 

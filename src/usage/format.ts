@@ -7,8 +7,6 @@ export interface JsonFormat {
   readonly schema: Schema;
   readonly model: number;
   readonly usage: UsageLayout;
-  /** OpenAI's input count includes cached tokens; Anthropic's does not. */
-  readonly inputIncludesCache: boolean;
 }
 
 /** How a format's event stream carries its model and usage. */

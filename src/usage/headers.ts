@@ -1,5 +1,5 @@
 /** The Content-Encodings a reader can undo. */
-export type ContentCoding = 'identity' | 'gzip' | 'deflate' | 'br';
+export type ContentCoding = 'identity' | 'gzip' | 'deflate' | 'br' | 'zstd';
 
 /** Whether a Content-Type is `text/event-stream` (media type only, any letter case, parameters ignored). */
 export function isEventStream(contentType: string | undefined): boolean {
@@ -42,6 +42,7 @@ export function contentCoding(contentEncoding: string | undefined): ContentCodin
     if (name === 'gzip' || name === 'x-gzip') coding = 'gzip';
     else if (name === 'deflate') coding = 'deflate';
     else if (name === 'br') coding = 'br';
+    else if (name === 'zstd') coding = 'zstd';
     else return undefined;
   }
   return coding;

@@ -1,4 +1,11 @@
-import { constants, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import {
+  constants,
+  createBrotliDecompress,
+  createGunzip,
+  createInflate,
+  createInflateRaw,
+  createZstdDecompress,
+} from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { forEachPiece } from './chunk-bytes';
 import type { ContentCoding } from './headers';
@@ -55,6 +62,8 @@ export class Inflater {
     let stream: Transform;
     if (this.coding === 'gzip') stream = createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
     else if (this.coding === 'br') stream = createBrotliDecompress({ finishFlush: constants.BROTLI_OPERATION_FLUSH });
+    // Real clients offer zstd (Codex, Claude Code, OpenCode, Kilo), and Node decodes it from 22.15 on.
+    else if (this.coding === 'zstd') stream = createZstdDecompress({ finishFlush: constants.ZSTD_e_flush });
     // "deflate" should be zlib-wrapped (RFC 9110), but some servers send raw deflate: a zlib stream
     // starts with a CMF byte naming method 8 and a window of at most 32 KiB.
     else if ((firstByte & 0x0f) === 8 && firstByte >>> 4 <= 7)

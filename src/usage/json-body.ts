@@ -42,7 +42,7 @@ export class JsonBodyReader implements BodyReader {
     const counts = new Counts();
     const usageState = slots.states[format.usage.object];
     mergeCounts(slots, format.usage, counts);
-    const read = usageState === SLOT_VALUE ? toUsage(counts, format.inputIncludesCache) : undefined;
+    const read = usageState === SLOT_VALUE ? toUsage(counts, format.usage) : undefined;
 
     if (status === SCAN_ERROR || interruption === 'malformed') return unavailableOutcome(false, model, 'malformed');
     const judged = usageState === SLOT_VALUE || usageState === SLOT_INVALID;
@@ -59,6 +59,6 @@ export class JsonBodyReader implements BodyReader {
     if (status === SCAN_EMPTY && !aborted) return unavailableOutcome(false, model, 'missing');
     // Cut off mid-document: a bad figure seen before the cut is still a lie.
     if (counts.invalid) return unavailableOutcome(false, model, 'malformed');
-    return unavailableOutcome(false, model, 'truncated', toPartial(counts, format.inputIncludesCache));
+    return unavailableOutcome(false, model, 'truncated', toPartial(counts, format.usage));
   }
 }

@@ -16,7 +16,7 @@ export function openAiUsageField({ input, output }: OpenAiUsageNames): FieldSpec
   const details = (count: string, detail: string): FieldSpec => ({
     key: `${count}_details`,
     kind: KIND_OBJECT,
-    strict: true,
+    // Details hold parts only: a details object of the wrong type leaves them out, not the usage.
     fields: [{ key: detail, kind: KIND_COUNT }],
   });
   return {
@@ -37,11 +37,11 @@ export function openAiUsageLayout(schema: Schema, prefix: string, { input, outpu
   const usage = `${prefix}usage`;
   return {
     object: slotOf(schema, usage),
-    nested: [slotOf(schema, `${usage}.${input}_details`), slotOf(schema, `${usage}.${output}_details`)],
     input: slotOf(schema, `${usage}.${input}`),
     output: slotOf(schema, `${usage}.${output}`),
     cacheRead: slotOf(schema, `${usage}.${input}_details.cached_tokens`),
     cacheCreation: -1,
     reasoning: slotOf(schema, `${usage}.${output}_details.reasoning_tokens`),
+    inputIncludesCache: true,
   };
 }

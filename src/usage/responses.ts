@@ -37,7 +37,6 @@ export const responsesJson: JsonFormat = {
   schema: jsonSchema,
   model: slotOf(jsonSchema, 'model'),
   usage: openAiUsageLayout(jsonSchema, '', NAMES),
-  inputIncludesCache: true,
 };
 
 const streamSchema = compileSchema([
@@ -75,7 +74,7 @@ class ResponsesStream implements StreamAccumulator {
     if (state === SLOT_INVALID) this.malformed = true;
     else if (state === SLOT_VALUE) {
       mergeCounts(slots, LAYOUT, this.counts);
-      const usage = toUsage(this.counts, true);
+      const usage = toUsage(this.counts, LAYOUT);
       if (usage === undefined) this.malformed = true;
       else this.usage = usage;
     }

@@ -8,7 +8,7 @@ export class Counts {
   cacheRead: number | undefined = undefined;
   cacheCreation: number | undefined = undefined;
   reasoning: number | undefined = undefined;
-  /** A count seen was not a non-negative safe integer, or a usage object had the wrong type. */
+  /** A whole seen was not a non-negative safe integer, or a usage object had the wrong type. */
   invalid = false;
 
   clear(): void {
@@ -20,71 +20,89 @@ export class Counts {
 /** Where a usage object's figures are in a document's slots (-1: the format has no such figure). */
 export interface UsageLayout {
   readonly object: number;
-  /** Objects nested in the usage object (`*_details`): one of the wrong type makes it malformed. */
-  readonly nested: readonly number[];
   readonly input: number;
   readonly output: number;
   readonly cacheRead: number;
   readonly cacheCreation: number;
   readonly reasoning: number;
+  /**
+   * OpenAI's input count includes its cached tokens, which are then a part of that whole; Anthropic's
+   * excludes cache reads and writes, which are then added to it, and so are wholes of their own.
+   */
+  readonly inputIncludesCache: boolean;
 }
+
+// Wholes decide whether there is usage at all: one that is not a count makes the usage `malformed`.
+// Parts (cached input within OpenAI's input, reasoning within any output) only refine a whole: one
+// that is not a count, or is larger than its whole, is left out and the wholes are kept. Real
+// providers send such parts (OpenRouter relaying Minimax: 11 reasoning tokens of 10 output tokens),
+// and losing the interception's tokens over them would undercount it entirely.
 
 /**
  * Copies the figures present in one document's usage object into `counts`: a figure that is absent
- * or null leaves the count as it was, so documents read in turn leave the last value of each.
+ * or null leaves the count as it was, so documents read in turn leave the last value of each; a
+ * part that is not a count is dropped.
  */
 export function mergeCounts(slots: Slots, layout: UsageLayout, counts: Counts): void {
-  const states = slots.states;
-  if (states[layout.object] === SLOT_INVALID) {
+  if (slots.states[layout.object] === SLOT_INVALID) {
     counts.invalid = true;
     return;
   }
-  for (const nested of layout.nested) if (states[nested] === SLOT_INVALID) counts.invalid = true;
-  counts.input = figure(slots, layout.input, counts.input, counts);
-  counts.output = figure(slots, layout.output, counts.output, counts);
-  counts.cacheRead = figure(slots, layout.cacheRead, counts.cacheRead, counts);
-  counts.cacheCreation = figure(slots, layout.cacheCreation, counts.cacheCreation, counts);
-  counts.reasoning = figure(slots, layout.reasoning, counts.reasoning, counts);
+  const cacheIsPart = layout.inputIncludesCache;
+  counts.input = figure(slots, layout.input, counts.input, counts, false);
+  counts.output = figure(slots, layout.output, counts.output, counts, false);
+  counts.cacheRead = figure(slots, layout.cacheRead, counts.cacheRead, counts, cacheIsPart);
+  counts.cacheCreation = figure(slots, layout.cacheCreation, counts.cacheCreation, counts, cacheIsPart);
+  counts.reasoning = figure(slots, layout.reasoning, counts.reasoning, counts, true);
 }
 
-function figure(slots: Slots, slot: number, previous: number | undefined, counts: Counts): number | undefined {
+function figure(
+  slots: Slots,
+  slot: number,
+  previous: number | undefined,
+  counts: Counts,
+  part: boolean,
+): number | undefined {
   if (slot < 0) return previous;
   const state = slots.states[slot];
   if (state === SLOT_VALUE) return slots.numbers[slot];
-  if (state === SLOT_INVALID) counts.invalid = true;
-  return previous;
+  if (state !== SLOT_INVALID) return previous;
+  if (!part) counts.invalid = true;
+  return undefined;
 }
 
 /**
  * The contract's usage from a provider's complete counts, or undefined when they are malformed:
- * a count missing, not a safe integer, or a part larger than its whole. OpenAI's input already
- * includes cached tokens; Anthropic's excludes cache reads and writes, so they are added.
+ * a whole missing or not a safe integer. OpenAI's input already includes cached tokens;
+ * Anthropic's excludes cache reads and writes, so they are added. A part larger than its whole is
+ * left out, so the token partition (uncached input, cache reads, cache writes, output) is never
+ * negative.
  */
-export function toUsage(counts: Counts, inputIncludesCache: boolean): Usage | undefined {
-  const { output, cacheRead, cacheCreation, reasoning } = counts;
-  if (counts.invalid || counts.input === undefined || output === undefined) return undefined;
-  const input = inputIncludesCache ? counts.input : counts.input + (cacheRead ?? 0) + (cacheCreation ?? 0);
-  if (!Number.isSafeInteger(input)) return undefined;
-  if ((cacheRead ?? 0) + (cacheCreation ?? 0) > input || (reasoning ?? 0) > output) return undefined;
-  const usage: Mutable<Usage> = { inputTokens: input, outputTokens: output };
-  if (cacheRead !== undefined) usage.cacheReadInputTokens = cacheRead;
-  if (cacheCreation !== undefined) usage.cacheCreationInputTokens = cacheCreation;
-  if (reasoning !== undefined) usage.reasoningOutputTokens = reasoning;
-  return usage;
+export function toUsage(counts: Counts, layout: UsageLayout): Usage | undefined {
+  if (counts.invalid || counts.input === undefined || counts.output === undefined) return undefined;
+  const partial = toPartial(counts, layout);
+  return partial.inputTokens === undefined ? undefined : (partial as Usage);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What the counts seen so far say, mapped as in `toUsage`, for a response cut off before its usage. */
-export function toPartial(counts: Counts, inputIncludesCache: boolean): Partial<Usage> {
-  const { output, cacheRead, cacheCreation, reasoning } = counts;
+export function toPartial(counts: Counts, layout: UsageLayout): Partial<Usage> {
+  const { output } = counts;
+  let { cacheRead, cacheCreation, reasoning } = counts;
   let input = counts.input;
-  if (input !== undefined && !inputIncludesCache) input += (cacheRead ?? 0) + (cacheCreation ?? 0);
-  const partial: Mutable<Partial<Usage>> = {};
-  if (input !== undefined && Number.isSafeInteger(input)) partial.inputTokens = input;
-  if (output !== undefined) partial.outputTokens = output;
-  if (cacheRead !== undefined) partial.cacheReadInputTokens = cacheRead;
-  if (cacheCreation !== undefined) partial.cacheCreationInputTokens = cacheCreation;
-  if (reasoning !== undefined) partial.reasoningOutputTokens = reasoning;
-  return partial;
+  if (input !== undefined && !layout.inputIncludesCache) input += (cacheRead ?? 0) + (cacheCreation ?? 0);
+  if (input !== undefined && !Number.isSafeInteger(input)) input = undefined;
+  if (input !== undefined) {
+    if ((cacheRead ?? 0) > input) cacheRead = undefined;
+    if ((cacheRead ?? 0) + (cacheCreation ?? 0) > input) cacheCreation = undefined;
+  }
+  if (output !== undefined && (reasoning ?? 0) > output) reasoning = undefined;
+  const usage: Mutable<Partial<Usage>> = {};
+  if (input !== undefined) usage.inputTokens = input;
+  if (output !== undefined) usage.outputTokens = output;
+  if (cacheRead !== undefined) usage.cacheReadInputTokens = cacheRead;
+  if (cacheCreation !== undefined) usage.cacheCreationInputTokens = cacheCreation;
+  if (reasoning !== undefined) usage.reasoningOutputTokens = reasoning;
+  return usage;
 }

@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { brotliCompressSync, constants, createGzip, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import {
+  brotliCompressSync,
+  constants,
+  createGzip,
+  createZstdCompress,
+  deflateRawSync,
+  deflateSync,
+  gzipSync,
+  zstdCompressSync,
+} from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Inflater } from '../../src/usage/inflater';
 import { MAX_DOCUMENT_BYTES, MAX_PENDING_COMPRESSED_BYTES } from '../../src/usage/limits';
@@ -13,6 +22,7 @@ const ENCODERS: readonly [string, (bytes: Buffer) => Buffer][] = [
   ['x-gzip', (b) => gzipSync(b)],
   ['deflate', (b) => deflateSync(b)],
   ['br', (b) => brotliCompressSync(b)],
+  ['zstd', (b) => zstdCompressSync(b)],
 ];
 
 describe('compressed bodies', () => {
@@ -56,7 +66,7 @@ describe('compressed bodies', () => {
     expect(await readBody(f.format, body, { contentEncoding: 'gzip' })).toEqual(f.expected);
   });
 
-  it.each(['zstd', 'compress', 'gzip, br', 'br, gzip', 'aes128gcm'])(
+  it.each(['compress', 'gzip, zstd', 'br, gzip', 'aes128gcm'])(
     'is encoded for Content-Encoding %s',
     async (encoding) => {
       const f = fixtureNamed('chat-completions.sse');
@@ -83,6 +93,23 @@ describe('compressed bodies', () => {
     const body = gzipSync(f.bytes);
     body[body.length - 8]! ^= 0xff;
     expect((await readBody(f.format, body, { contentEncoding: 'gzip' })).unavailable).toBe('malformed');
+  });
+
+  it('reads zstd in any letter case', async () => {
+    const f = fixtureNamed('chat-completions.json');
+    expect(await readBody(f.format, zstdCompressSync(f.bytes), { contentEncoding: 'ZSTD' })).toEqual(f.expected);
+  });
+
+  it('is malformed when the body is not zstd at all', async () => {
+    const f = fixtureNamed('responses.json');
+    expect((await readBody(f.format, f.bytes, { contentEncoding: 'zstd' })).unavailable).toBe('malformed');
+  });
+
+  it('is malformed when the zstd body is corrupt', async () => {
+    const f = fixtureNamed('anthropic-messages.json');
+    const body = zstdCompressSync(f.bytes);
+    for (let i = 12; i < body.length - 4; i += 5) body[i]! ^= 0x5a;
+    expect((await readBody(f.format, body, { contentEncoding: 'zstd' })).unavailable).toBe('malformed');
   });
 
   it('is truncated when a gzip JSON body is cut off', async () => {
@@ -117,6 +144,35 @@ describe('compressed bodies', () => {
     gzip.destroy();
   });
 
+  it('is truncated with what was seen when a zstd stream, flushed per event, is aborted before its end', async () => {
+    const f = fixtureNamed('anthropic-messages.sse');
+    const text = f.bytes.toString('utf8');
+    const events = text.slice(0, text.indexOf('event: message_stop')).split(/(?<=\n\n)/);
+    const zstd = createZstdCompress();
+    const compressed: Buffer[] = [];
+    zstd.on('data', (c: Buffer) => compressed.push(c));
+    // As a server streaming zstd does: each event flushed as it is sent, the frame never ended.
+    for (const event of events) {
+      await new Promise<void>((resolve) =>
+        zstd.write(event, () => zstd.flush(constants.ZSTD_e_flush, () => resolve())),
+      );
+    }
+    const outcome = await readChunks(f.format, compressed, {
+      contentType: SSE,
+      contentEncoding: 'zstd',
+      aborted: true,
+    });
+    expect(outcome).toEqual(
+      unavailable(true, 'claude-sonnet-4-5-20250929', 'truncated', {
+        inputTokens: 21516,
+        outputTokens: 431,
+        cacheReadInputTokens: 20480,
+        cacheCreationInputTokens: 1024,
+      }),
+    );
+    zstd.destroy();
+  });
+
   it('calls done once, after inflating, for a compressed body', async () => {
     const f = fixtureNamed('responses.sse');
     const reader = createUsageReader(f.format, { contentType: SSE, contentEncoding: 'br' });
@@ -148,9 +204,9 @@ describe('compressed bodies', () => {
 });
 
 describe('a decompression bomb', () => {
-  /** A gzip body that inflates to `{"content":"` and `megabytes` MiB of spaces, built without holding them. */
-  async function bomb(megabytes: number): Promise<Buffer> {
-    const gzip = createGzip({ level: 9 });
+  /** A body that inflates to `{"content":"` and `megabytes` MiB of spaces, built without holding them. */
+  async function bomb(coding: 'gzip' | 'zstd', megabytes: number): Promise<Buffer> {
+    const gzip = coding === 'gzip' ? createGzip({ level: 9 }) : createZstdCompress();
     const out: Buffer[] = [];
     gzip.on('data', (c: Buffer) => out.push(c));
     const done = new Promise((resolve) => gzip.on('end', resolve));
@@ -164,32 +220,35 @@ describe('a decompression bomb', () => {
     return Buffer.concat(out);
   }
 
-  it('is inflated only up to the document bound, then given up on as too large', async () => {
-    const compressed = await bomb(256);
-    let inflated = 0;
-    let pushes = 0;
-    const { JsonBodyReader } = await import('../../src/usage/json-body');
-    const { chatCompletionsJson } = await import('../../src/usage/chat-completions');
-    const inner = new JsonBodyReader(chatCompletionsJson);
-    const counting: BodyReader = {
-      push: (buf, start, end) => {
-        inflated += end - start;
-        pushes++;
-        inner.push(buf, start, end);
-      },
-      get satisfied() {
-        return inner.satisfied;
-      },
-      outcome: (aborted: boolean, interruption: Interruption) => inner.outcome(aborted, interruption),
-    };
-    const outcome = await new Promise<UsageOutcome>((resolve) => {
-      const inflater = new Inflater('gzip', counting, () => resolve(counting.outcome(false, inflater.interruption)));
-      inflater.write(compressed, undefined);
-      if (!inflater.end()) resolve(counting.outcome(false, inflater.interruption));
-    });
-    expect(outcome).toEqual(unavailable(false, undefined, 'too_large'));
-    expect(pushes).toBeGreaterThan(0);
-    // zlib hands out 16 KiB at a time, and a few may be in flight when the reader stops it.
-    expect(inflated).toBeLessThan(MAX_DOCUMENT_BYTES + 1024 * 1024);
-  });
+  it.each(['gzip', 'zstd'] as const)(
+    'in %s is inflated only up to the document bound, then given up on as too large',
+    async (coding) => {
+      const compressed = await bomb(coding, 256);
+      let inflated = 0;
+      let pushes = 0;
+      const { JsonBodyReader } = await import('../../src/usage/json-body');
+      const { chatCompletionsJson } = await import('../../src/usage/chat-completions');
+      const inner = new JsonBodyReader(chatCompletionsJson);
+      const counting: BodyReader = {
+        push: (buf, start, end) => {
+          inflated += end - start;
+          pushes++;
+          inner.push(buf, start, end);
+        },
+        get satisfied() {
+          return inner.satisfied;
+        },
+        outcome: (aborted: boolean, interruption: Interruption) => inner.outcome(aborted, interruption),
+      };
+      const outcome = await new Promise<UsageOutcome>((resolve) => {
+        const inflater = new Inflater(coding, counting, () => resolve(counting.outcome(false, inflater.interruption)));
+        inflater.write(compressed, undefined);
+        if (!inflater.end()) resolve(counting.outcome(false, inflater.interruption));
+      });
+      expect(outcome).toEqual(unavailable(false, undefined, 'too_large'));
+      expect(pushes).toBeGreaterThan(0);
+      // zlib hands out 16 KiB at a time, and a few may be in flight when the reader stops it.
+      expect(inflated).toBeLessThan(MAX_DOCUMENT_BYTES + 1024 * 1024);
+    },
+  );
 });

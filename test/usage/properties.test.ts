@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createUsageReader } from '../../src/usage/usage-reader';
 import type { Usage, UsageFormat, UsageOutcome } from '../../src/usage/types';
-import { FIXTURES, JSON_TYPE, readChunks, referenceModelOk, splitAt, SSE } from './support';
+import { FIXTURES, JSON_TYPE, readChunks, referenceModelOk, referenceOpenAiUsage, splitAt, SSE } from './support';
 
 // Seeded, so a failure names a case anyone can replay; PROPERTY_RUNS raises the counts for soaks.
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261129);
@@ -363,15 +363,6 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
     bad = true;
     return undefined;
   };
-  const nested = (outer: string, inner: string): number | undefined => {
-    const o = u[outer];
-    if (o === undefined || o === null) return undefined;
-    if (!isObject(o)) {
-      bad = true;
-      return undefined;
-    }
-    return count(o[inner]);
-  };
   let usage: Usage | undefined;
   if (format === 'anthropic_messages') {
     const [i, o, r, c] = [
@@ -390,19 +381,7 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
       };
     }
   } else {
-    const chat = format === 'openai_chat_completions';
-    const i = count(chat ? u.prompt_tokens : u.input_tokens);
-    const o = count(chat ? u.completion_tokens : u.output_tokens);
-    const cached = nested(chat ? 'prompt_tokens_details' : 'input_tokens_details', 'cached_tokens');
-    const reasoning = nested(chat ? 'completion_tokens_details' : 'output_tokens_details', 'reasoning_tokens');
-    if (!bad && i !== undefined && o !== undefined && (cached ?? 0) <= i && (reasoning ?? 0) <= o) {
-      usage = {
-        inputTokens: i,
-        outputTokens: o,
-        ...(cached !== undefined && { cacheReadInputTokens: cached }),
-        ...(reasoning !== undefined && { reasoningOutputTokens: reasoning }),
-      };
-    }
+    usage = referenceOpenAiUsage(u, format === 'openai_chat_completions');
   }
   return outcome(model, usage, 'malformed');
 }

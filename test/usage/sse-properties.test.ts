@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Usage, UsageFormat, UsageOutcome } from '../../src/usage/types';
-import { readChunks, referenceModelOk, splitAt, SSE } from './support';
+import { readChunks, referenceModelOk, referenceOpenAiUsage, splitAt, SSE } from './support';
 
 // Seeded, so a failure names a case anyone can replay; PROPERTY_RUNS raises the counts for soaks.
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261129);
@@ -66,34 +66,6 @@ class RefCounts {
   }
 }
 
-function openAiUsage(u: Json, chat: boolean): Usage | undefined {
-  const c = new RefCounts();
-  c.take('i', chat ? u.prompt_tokens : u.input_tokens);
-  c.take('o', chat ? u.completion_tokens : u.output_tokens);
-  for (const [outer, inner, key] of chat
-    ? [
-        ['prompt_tokens_details', 'cached_tokens', 'c'],
-        ['completion_tokens_details', 'reasoning_tokens', 'r'],
-      ]
-    : [
-        ['input_tokens_details', 'cached_tokens', 'c'],
-        ['output_tokens_details', 'reasoning_tokens', 'r'],
-      ]) {
-    const d = u[outer!];
-    if (d === undefined || d === null) continue;
-    if (!isObject(d)) c.bad = true;
-    else c.take(key!, d[inner!]);
-  }
-  const { i, o, c: cached, r } = c.values;
-  if (c.bad || i === undefined || o === undefined || (cached ?? 0) > i || (r ?? 0) > o) return undefined;
-  return {
-    inputTokens: i,
-    outputTokens: o,
-    ...(cached !== undefined && { cacheReadInputTokens: cached }),
-    ...(r !== undefined && { reasoningOutputTokens: r }),
-  };
-}
-
 const ANTHROPIC_TYPES = ['message_start', 'message_delta', 'message_stop'];
 const RESPONSES_TYPES = [
   'response.completed',
@@ -109,6 +81,7 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
   let usage: Usage | undefined;
   let malformed = false;
   let complete = false;
+  let topLevel = false;
   let partial: Partial<Usage> = {};
   const anthropic = new RefCounts();
   let sawAnthropicUsage = false;
@@ -148,8 +121,12 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
     const doc: Json = isObject(parsed) ? parsed : {};
     if (format === 'openai_chat_completions') {
       if (referenceModelOk(doc.model)) model = doc.model;
-      if (doc.usage === undefined || doc.usage === null) continue;
-      const u = isObject(doc.usage) ? openAiUsage(doc.usage, true) : undefined;
+      // Groq's copy under `x_groq` counts until a top-level usage comes.
+      let carried: unknown = doc.usage;
+      if (carried !== undefined && carried !== null) topLevel = true;
+      else if (!topLevel && isObject(doc.x_groq)) carried = doc.x_groq.usage;
+      if (carried === undefined || carried === null) continue;
+      const u = isObject(carried) ? referenceOpenAiUsage(carried, true) : undefined;
       if (u === undefined) malformed = true;
       else usage = u;
       continue;
@@ -170,7 +147,7 @@ function reference(format: UsageFormat, text: string): UsageOutcome {
       if (type < 0 || type >= 3) continue;
       complete = true;
       if (response === undefined || response.usage === undefined || response.usage === null) continue;
-      const u = isObject(response.usage) ? openAiUsage(response.usage, false) : undefined;
+      const u = isObject(response.usage) ? referenceOpenAiUsage(response.usage, false) : undefined;
       if (u === undefined) malformed = true;
       else usage = u;
     }
@@ -270,6 +247,17 @@ const chatEvent: fc.Arbitrary<Spec> = fc.oneof(
       object: fc.constant('chat.completion.chunk'),
       model: maybe(model),
       choices: fc.constantFrom([], [{ index: 0, delta: { content: 'hi' } }]),
+      usage: maybe(chatUsage),
+    }).map((data) => ({ name: '', data })),
+  },
+  // Groq's final chunk: its usage under `x_groq`, sometimes beside a top-level one.
+  {
+    weight: 2,
+    arbitrary: record({
+      id: fc.constant('chatcmpl-1'),
+      model: maybe(model),
+      choices: fc.constant([{ index: 0, delta: {}, finish_reason: 'stop' }]),
+      x_groq: fc.oneof(record({ id: fc.constant('req_1'), usage: maybe(chatUsage) }), fc.constant('groq')),
       usage: maybe(chatUsage),
     }).map((data) => ({ name: '', data })),
   },

@@ -117,6 +117,14 @@ describe('Chat Completions streams', () => {
     expect(outcome.usage).toEqual({ inputTokens: 20, outputTokens: 2 });
   });
 
+  it('keep the wholes when a part is larger than its whole', async () => {
+    const usage = { prompt_tokens: 2201, completion_tokens: 10, completion_tokens_details: { reasoning_tokens: 11 } };
+    expect((await read(CHAT, [chunk('Hi'), chunk('', usage), DONE])).usage).toEqual({
+      inputTokens: 2201,
+      outputTokens: 10,
+    });
+  });
+
   it('are malformed when the usage chunk has a negative count', async () => {
     expect(await read(CHAT, [chunk('Hi'), chunk('', { prompt_tokens: -20, completion_tokens: 5 }), DONE])).toEqual(
       unavailable(true, 'gpt-4o-mini', 'malformed'),
@@ -505,5 +513,63 @@ describe('streams read at the same time', () => {
       });
     const outcomes = await Promise.all(readers.map((reader) => new Promise((resolve) => reader.end(false, resolve))));
     expect(outcomes).toEqual(streams.map((fixture) => fixture.expected));
+  });
+});
+
+// Groq's final chunk, as its OpenAI-compatible API streams it: the usage under `x_groq`, with its timings.
+const groqChunk = (groqUsage: unknown, usage?: unknown) =>
+  data({
+    id: 'chatcmpl-9a1b',
+    object: 'chat.completion.chunk',
+    created: 1765152000,
+    model: 'llama-3.3-70b-versatile',
+    system_fingerprint: 'fp_3f3b593e33',
+    choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }],
+    x_groq: { id: 'req_01kbx5', usage: groqUsage },
+    ...(usage !== undefined && { usage }),
+  });
+const GROQ_USAGE = {
+  queue_time: 0.045,
+  prompt_tokens: 48,
+  prompt_time: 0.0021,
+  completion_tokens: 12,
+  completion_time: 0.031,
+  total_tokens: 60,
+  total_time: 0.033,
+};
+
+describe("Groq's Chat Completions streams", () => {
+  it('carry their usage under x_groq in the final chunk', async () => {
+    expect(await read(CHAT, [chunk('Hi'), groqChunk(GROQ_USAGE), DONE])).toEqual({
+      streaming: true,
+      model: 'llama-3.3-70b-versatile',
+      usage: { inputTokens: 48, outputTokens: 12 },
+      unavailable: undefined,
+      partial: undefined,
+    });
+  });
+
+  it('give way to a top-level usage in the same chunk', async () => {
+    const usage = { prompt_tokens: 50, completion_tokens: 13 };
+    expect((await read(CHAT, [chunk('Hi'), groqChunk(GROQ_USAGE, usage), DONE])).usage).toEqual({
+      inputTokens: 50,
+      outputTokens: 13,
+    });
+  });
+
+  it('give way to a top-level usage that came in an earlier chunk', async () => {
+    const usage = { prompt_tokens: 50, completion_tokens: 13 };
+    expect((await read(CHAT, [chunk('Hi', usage), groqChunk(GROQ_USAGE), DONE])).usage).toEqual({
+      inputTokens: 50,
+      outputTokens: 13,
+    });
+  });
+
+  it('are malformed when x_groq.usage is not a usage object', async () => {
+    expect((await read(CHAT, [chunk('Hi'), groqChunk('soon'), DONE])).unavailable).toBe('malformed');
+  });
+
+  it('are missing usage when x_groq holds none', async () => {
+    expect((await read(CHAT, [chunk('Hi'), groqChunk(null), DONE])).unavailable).toBe('missing');
   });
 });

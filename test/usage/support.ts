@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createUsageReader } from '../../src/usage/usage-reader';
-import type { UsageFormat, UsageOutcome } from '../../src/usage/types';
+import type { Usage, UsageFormat, UsageOutcome } from '../../src/usage/types';
 
 export const SSE = 'text/event-stream; charset=utf-8';
 export const JSON_TYPE = 'application/json';
@@ -144,4 +144,41 @@ export function referenceModelOk(model: unknown): model is string {
     isWellFormed(model) &&
     ![...model].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f))
   );
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The contract's reading of an OpenAI usage object (Chat Completions' or Responses' names), written
+ * apart from the reader's, for the references of the property tests: a whole (input, output) that is
+ * missing or not a non-negative safe integer makes it malformed (undefined); a part (cached input,
+ * reasoning output) that is not one, sits in a details value that is not an object, or is larger
+ * than its whole is left out.
+ */
+export function referenceOpenAiUsage(u: Json, chat: boolean): Usage | undefined {
+  let bad = false;
+  const count = (v: unknown): number | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v + 0;
+    bad = true;
+    return undefined;
+  };
+  const part = (outer: string, inner: string, whole: number): number | undefined => {
+    const details = u[outer];
+    if (!isObject(details)) return undefined;
+    const v = details[inner];
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= whole ? v + 0 : undefined;
+  };
+  const input = count(chat ? u.prompt_tokens : u.input_tokens);
+  const output = count(chat ? u.completion_tokens : u.output_tokens);
+  if (bad || input === undefined || output === undefined) return undefined;
+  const cached = part(chat ? 'prompt_tokens_details' : 'input_tokens_details', 'cached_tokens', input);
+  const reasoning = part(chat ? 'completion_tokens_details' : 'output_tokens_details', 'reasoning_tokens', output);
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    ...(cached !== undefined && { cacheReadInputTokens: cached }),
+    ...(reasoning !== undefined && { reasoningOutputTokens: reasoning }),
+  };
 }
