@@ -49,6 +49,7 @@ export { REJECTION_REASONS } from './resolution/types';
 export { resolveInitiator } from './resolve-initiator';
 export type {
   AlwaysSample,
+  ClientRule,
   Credential,
   CredentialKind,
   CredentialResolver,

@@ -23,7 +23,18 @@ export type {
   ResolverName,
 } from './resolution/types';
 
-/** The settings of the owner-header rules and the interception routes. */
+/**
+ * A client the built-in detection rules do not know: its name, and the User-Agent prefix
+ * (case-insensitive) or `originator` header value (case-insensitive) that identifies it.
+ *
+ * @example
+ * { client: 'Acme Agent', userAgentPrefix: 'acme-agent/' }
+ */
+export type ClientRule =
+  | { readonly client: string; readonly userAgentPrefix: string; readonly originator?: never }
+  | { readonly client: string; readonly originator: string; readonly userAgentPrefix?: never };
+
+/** The settings of the owner-header rules, client detection and the interception routes. */
 export interface RuleOptions {
   /**
    * Name of the header that names the owner (case-insensitive).
@@ -52,6 +63,20 @@ export interface RuleOptions {
    * @default 1000
    */
   readonly resolverTimeoutMs?: number;
+  /**
+   * Clients to detect beyond the built-in ones, tried before them (at most 32). Names are printable,
+   * at most 64 characters, and neither `Unknown` nor `_OTHER`; a rule may give a built-in name.
+   * @default []
+   */
+  readonly clientRules?: readonly ClientRule[];
+  /**
+   * Session headers by client name (at most 4 each), looked for before a built-in client's own; the
+   * first one a request carries names its `gen_ai.conversation.id`. The client must be built in or
+   * named by `clientRules`.
+   * @example { 'Acme Agent': ['X-Acme-Session'] }
+   * @default {}
+   */
+  readonly sessionHeaders?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** How JWT bearer tokens are verified. Exactly one key source. */

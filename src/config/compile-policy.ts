@@ -3,6 +3,7 @@ import type { Resolver } from '../resolution/resolver-types';
 import { DEFAULT_INTERCEPTION_ROUTES } from '../resolution/routes';
 import type { RuleOptions } from '../types';
 import { checkHeaderName, checkList } from './checks';
+import { type ClientLabels, compileClients } from './compile-clients';
 import { compileRoutes } from './compile-routes';
 import { ConfigError } from '../config-error';
 
@@ -11,7 +12,7 @@ export const DEFAULT_OWNER_USER_AGENT_PREFIXES: readonly string[] = ['coder-agen
 export const DEFAULT_RESOLVER_TIMEOUT_MS = 1_000;
 
 /** The names used in errors for each rule setting. */
-export interface RuleLabels {
+export interface RuleLabels extends ClientLabels {
   readonly ownerHeader: string;
   readonly ownerUserAgentPrefixes: string;
   readonly trustedInitiators: string;
@@ -48,6 +49,7 @@ export function compilePolicy(
     trustedInitiators: new Set(trusted),
     delegationRestricted: trusted.length > 0 || resolvers.some((resolver) => resolver.governsDelegation === true),
     routes,
+    clients: compileClients(options.clientRules, options.sessionHeaders, labels),
     resolvers,
     resolverTimeoutMs: timeout,
   };

@@ -23,6 +23,8 @@ export const OPTION_LABELS: SettingLabels = {
   trustedInitiators: 'trustedInitiators',
   interceptionRoutes: 'interceptionRoutes',
   resolverTimeoutMs: 'resolverTimeoutMs',
+  clientRules: 'clientRules',
+  sessionHeaders: 'sessionHeaders',
   initiatorHeader: 'initiatorHeader',
   credentialsFile: 'credentialsFile',
   jwt: {

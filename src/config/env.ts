@@ -1,5 +1,5 @@
 import type { InitiatorPolicy } from '../resolution/policy';
-import type { AlwaysSample, InitiatorOptions, JwtOptions } from '../types';
+import type { AlwaysSample, ClientRule, InitiatorOptions, JwtOptions } from '../types';
 import { ConfigError } from '../config-error';
 import { createPolicy, type Report, type SettingLabels } from './create-policy';
 
@@ -10,6 +10,8 @@ export const ENV_VARIABLES: SettingLabels = {
   trustedInitiators: 'AIBRIDGE_OWNER_TRUSTED_INITIATORS',
   interceptionRoutes: 'AIBRIDGE_INTERCEPTION_ROUTES',
   resolverTimeoutMs: 'AIBRIDGE_RESOLVER_TIMEOUT_MS',
+  clientRules: 'AIBRIDGE_CLIENT_RULES',
+  sessionHeaders: 'AIBRIDGE_SESSION_HEADERS',
   initiatorHeader: 'AIBRIDGE_INITIATOR_HEADER',
   credentialsFile: 'AIBRIDGE_CREDENTIALS_FILE',
   jwt: {
@@ -46,6 +48,8 @@ export function optionsFromEnv(env: Env): InitiatorOptions {
     ...defined('trustedInitiators', listOf(env, v.trustedInitiators)),
     ...defined('interceptionRoutes', listOf(env, v.interceptionRoutes)),
     ...defined('resolverTimeoutMs', numberOf(env, v.resolverTimeoutMs)),
+    ...defined('clientRules', clientRulesOf(env, v.clientRules)),
+    ...defined('sessionHeaders', sessionHeadersOf(env, v.sessionHeaders)),
     ...defined('initiatorHeader', valueOf(env, v.initiatorHeader)),
     ...defined('credentialsFile', valueOf(env, v.credentialsFile)),
     ...(Object.keys(jwt).length > 0 && { jwt }),
@@ -97,6 +101,39 @@ function listOf(env: Env, name: string): string[] | undefined {
   return valueOf(env, name)
     ?.split(',')
     .map((entry) => entry.trim());
+}
+
+const ORIGINATOR = 'originator:';
+
+/** `<client>=<User-Agent prefix>` or `<client>=originator:<value>`, comma-separated. */
+function clientRulesOf(env: Env, name: string): ClientRule[] | undefined {
+  return pairsOf(env, name, '<client>=<User-Agent prefix> or <client>=originator:<value>')?.map(([client, match]) =>
+    match.toLowerCase().startsWith(ORIGINATOR)
+      ? { client, originator: match.slice(ORIGINATOR.length).trim() }
+      : { client, userAgentPrefix: match },
+  );
+}
+
+/** `<client>=<header>`, comma-separated; a client named again gets its next header. */
+function sessionHeadersOf(env: Env, name: string): Record<string, string[]> | undefined {
+  const pairs = pairsOf(env, name, '<client>=<header name>');
+  if (pairs === undefined) return undefined;
+  const byClient: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  for (const [client, header] of pairs) (byClient[client] ??= []).push(header);
+  return byClient;
+}
+
+/** A list of `<key>=<value>` entries, split at the first `=`, both sides trimmed and not empty. */
+function pairsOf(env: Env, name: string, form: string): [string, string][] | undefined {
+  return listOf(env, name)?.map((entry, index) => {
+    const at = entry.indexOf('=');
+    const key = entry.slice(0, at).trim();
+    const value = entry.slice(at + 1).trim();
+    if (at < 0 || key === '' || value === '') {
+      throw new ConfigError(name, `entry ${index + 1} ("${entry}") must be ${form}`);
+    }
+    return [key, value];
+  });
 }
 
 function numberOf(env: Env, name: string): number | undefined {

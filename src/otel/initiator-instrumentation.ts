@@ -52,7 +52,7 @@ export class InitiatorInstrumentation extends HttpInstrumentation {
 
 function instrumentsOf(provider: MeterProvider, policy: InitiatorPolicy): Instruments {
   try {
-    return createInstruments(provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION), policy.resolvers);
+    return createInstruments(provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION), policy.resolvers, policy.clients.names);
   } catch (error) {
     reportFault('creating the metric instruments; interceptions are not counted', error);
     return NO_INSTRUMENTS;

@@ -1,6 +1,6 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import { credentialsFileStateOf } from '../identity/credentials-file';
-import { KNOWN_CLIENTS } from '../resolution/clients';
+import { BUILT_IN_CLIENTS } from '../resolution/clients';
 import type { Resolver } from '../resolution/resolver-types';
 import { PROVIDERS } from '../resolution/routes';
 import { REJECTION_REASONS, type Provider, type Resolution } from '../resolution/types';
@@ -116,8 +116,15 @@ const MODEL_RADIX = 128;
 const OVERFLOW_ORDINAL = MAX_MODELS;
 const NO_MODEL_ORDINAL = MAX_MODELS + 1;
 
-/** `resolvers`: the policy's, so that a credentials file among them reports whether its last reload failed. */
-export function createInstruments(meter: Meter, resolvers: readonly Resolver[] = []): Instruments {
+/**
+ * `resolvers`: the policy's, so that a credentials file among them reports whether its last reload
+ * failed. `clientNames`: every client name the policy can detect, whose rejection series start at zero.
+ */
+export function createInstruments(
+  meter: Meter,
+  resolvers: readonly Resolver[] = [],
+  clientNames: readonly string[] = BUILT_IN_CLIENTS.names,
+): Instruments {
   const clients = new Ordinals();
   const sources = new Ordinals();
   const providers = new Ordinals();
@@ -129,7 +136,7 @@ export function createInstruments(meter: Meter, resolvers: readonly Resolver[] =
   // Prometheus' increase() ignores a series' first sample: a rejection counter born at 1 would let
   // the first spoofed header pass unseen. Every reason, client and authentication starts at zero instead.
   for (const reason of REJECTION_REASONS) {
-    for (const client of KNOWN_CLIENTS) {
+    for (const client of clientNames) {
       AUTHENTICATIONS.forEach((authentication, ordinal) =>
         rejections.start(
           rejectionKey(reason, client, ordinal),

@@ -1,7 +1,7 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { logs, type Attributes, type Logger, type Span } from '@opentelemetry/api';
 import { detectClient } from '../resolution/clients';
-import { CONVERSATION_HEADERS, conversationIdOf } from '../resolution/conversation';
+import { conversationFrom } from '../resolution/conversation';
 import type { InitiatorPolicy } from '../resolution/policy';
 import { resolveFromRecord, UNREADABLE } from '../resolution/resolve-request';
 import { interceptionPath } from '../resolution/routes';
@@ -85,9 +85,9 @@ function carriesSignal(mode: AlwaysSample, resolution: Resolution | undefined, o
 }
 
 /** The session the client names in its own session header, when it sends a usable one. */
-function conversationOf(request: IncomingMessage, client: string): string | undefined {
-  const header = CONVERSATION_HEADERS[client];
-  return header === undefined ? undefined : conversationIdOf(headerValues(request, header));
+function conversationOf(request: IncomingMessage, client: string, policy: InitiatorPolicy): string | undefined {
+  const headers = policy.clients.sessionHeaders.get(client);
+  return headers === undefined ? undefined : conversationFrom(headers, request, headerValues);
 }
 
 /**
@@ -121,7 +121,8 @@ export class InterceptionHooks {
       const ownerValue = headerValues(request, this.policy.ownerHeader);
       const resolved = resolveFromRecord(request.headers, this.policy, ownerValue);
       // A resolver that must wait names the client later; the span and the conversation need it now.
-      const client = resolved instanceof Promise ? detectClient(request.headers) : resolved.client;
+      const client =
+        resolved instanceof Promise ? detectClient(request.headers, undefined, this.policy.clients) : resolved.client;
       const interception: Interception = {
         hooks: this,
         instruments: this.instruments,
@@ -139,7 +140,7 @@ export class InterceptionHooks {
                 },
               )
             : undefined,
-        conversation: conversationOf(request, client),
+        conversation: conversationOf(request, client, this.policy),
         span: undefined,
         response: undefined,
       };

@@ -1,16 +1,3 @@
-import { CODER_AGENTS_CLIENT } from './clients';
-
-/** The header in which each client names its session (as AI Bridge reads them), lowercase. */
-export const CONVERSATION_HEADERS: Readonly<Record<string, string>> = {
-  'Claude Code': 'x-claude-code-session-id',
-  Codex: 'session_id',
-  Mux: 'x-mux-workspace-id',
-  'GitHub Copilot (VS Code)': 'x-interaction-id',
-  'GitHub Copilot (CLI)': 'x-client-session-id',
-  'Kilo Code': 'x-kilocode-taskid',
-  [CODER_AGENTS_CLIENT]: 'x-coder-chat-id',
-};
-
 /** Longest conversation ID kept; a longer one is omitted rather than cut (a cut ID would name another session). */
 export const MAX_CONVERSATION_ID_LENGTH = 256;
 
@@ -25,4 +12,21 @@ export function conversationIdOf(value: string | readonly string[] | undefined):
   const single = typeof value === 'string' ? value : value?.length === 1 ? value[0] : undefined;
   if (single === undefined) return undefined;
   return single.length <= MAX_CONVERSATION_ID_LENGTH && PRINTABLE.test(single) ? single : undefined;
+}
+
+/**
+ * The session named by the first of a client's session headers that `request` carries (`valueOf`
+ * reads one header's values from it): the one sent counts, even when it is unusable and a later one
+ * would do, so that a client sending both never has its session chosen by which one is well-formed.
+ */
+export function conversationFrom<R>(
+  headers: readonly string[],
+  request: R,
+  valueOf: (request: R, header: string) => string | readonly string[] | undefined,
+): string | undefined {
+  for (const header of headers) {
+    const value = valueOf(request, header);
+    if (value !== undefined) return conversationIdOf(value);
+  }
+  return undefined;
 }

@@ -44,7 +44,7 @@ export function decide(
   identity: CredentialIdentity,
 ): Resolution {
   const userAgent = userAgentOf(headers);
-  const client = detectClient(headers, userAgent);
+  const client = detectClient(headers, userAgent, policy.clients);
   const credentialInitiator = identity.initiator;
   const decision = decideOwner({
     value: ownerValue,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ATTR_AIBRIDGE_CLIENT, ATTR_ENDUSER_ID, REJECTION_REASONS } from 'aibridge-initiator-otel';
-import { KNOWN_CLIENTS } from '../../src/resolution/clients';
+import { BUILT_IN_CLIENTS } from '../../src/resolution/clients';
 import { everyLink, interpolate, jaegerReceives, readDashboard, type Context } from './grafana';
 
 const dashboard = readDashboard();
@@ -104,7 +104,7 @@ describe('the dashboard links, followed as Grafana, the browser and Jaeger follo
     const [dataLink] = panel?.fieldConfig?.defaults?.links ?? [];
     expect(dataLink).toBeDefined();
     for (const reason of REJECTION_REASONS) {
-      for (const client of KNOWN_CLIENTS) {
+      for (const client of BUILT_IN_CLIENTS.names) {
         const received = jaegerReceives(
           interpolate(dataLink!.url, contextWith('', SERVICES[0]!, { reason, aibridge_client: client })),
         );
@@ -117,7 +117,7 @@ describe('the dashboard links, followed as Grafana, the browser and Jaeger follo
     const panel = dashboard.panels.find((p) => p.title.startsWith('Untrusted delegations per 5 minutes'));
     const [dataLink] = panel?.fieldConfig?.defaults?.links ?? [];
     expect(dataLink).toBeDefined();
-    for (const client of KNOWN_CLIENTS) {
+    for (const client of BUILT_IN_CLIENTS.names) {
       const received = jaegerReceives(
         interpolate(
           dataLink!.url,

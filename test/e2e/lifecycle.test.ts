@@ -100,6 +100,16 @@ describe('start-up', () => {
       'AIBRIDGE_ALWAYS_SAMPLE: must be rejections, owner_header or none',
     ],
     [
+      'a client rule without a prefix',
+      { AIBRIDGE_CLIENT_RULES: 'Acme Agent' },
+      'AIBRIDGE_CLIENT_RULES: entry 1 ("Acme Agent") must be <client>=<User-Agent prefix>',
+    ],
+    [
+      'a session header for a client no rule names',
+      { AIBRIDGE_SESSION_HEADERS: 'Acme Agent=x-acme-session' },
+      'AIBRIDGE_SESSION_HEADERS: "Acme Agent" is neither a built-in client nor one a client rule names',
+    ],
+    [
       'a module without resolveCredential',
       { AIBRIDGE_RESOLVER_MODULE: './test/fixtures/serve.cjs' },
       'does not export a resolveCredential function',

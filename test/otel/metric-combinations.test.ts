@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AggregationTemporality, MeterProvider, MetricReader, type SumMetricData } from '@opentelemetry/sdk-metrics';
 import { createInstruments } from '../../src/otel/instruments';
-import { KNOWN_CLIENTS } from '../../src/resolution/clients';
+import { BUILT_IN_CLIENTS } from '../../src/resolution/clients';
 import { REJECTION_REASONS, type InitiatorSource, type Provider, type Resolution } from '../../src/resolution/types';
 
 // The counters key each combination of attribute values by a number; every distinct combination
@@ -29,7 +29,7 @@ interface Interception {
 const interception: fc.Arbitrary<Interception> = fc.record({
   override: fc.boolean(),
   source: fc.constantFrom<InitiatorSource>('owner_header', 'credential', 'none'),
-  client: fc.constantFrom(...KNOWN_CLIENTS),
+  client: fc.constantFrom(...BUILT_IN_CLIENTS.names),
   provider: fc.constantFrom<Provider>('openai', 'anthropic'),
   // Mostly the codes Node sends, and some a handler may set on a response it destroys.
   statusCode: fc.oneof(

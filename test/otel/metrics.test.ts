@@ -111,7 +111,7 @@ describe('aibridge.initiator.override.rejections', () => {
 
   it('starts every reason, client and authentication at zero, so the first rejection is an increase Prometheus sees', async () => {
     const points = await harness.metricPoints('aibridge.initiator.override.rejections');
-    expect(points).toHaveLength(4 * 12 * 3);
+    expect(points).toHaveLength(4 * 14 * 3);
     expect(points.every((p) => p.value === 0)).toBe(true);
     expect(points).toContainEqual({
       name: 'aibridge.initiator.override.rejections',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONVERSATION_HEADERS, conversationIdOf } from '../../src/resolution/conversation';
+import { conversationFrom, conversationIdOf } from '../../src/resolution/conversation';
 
 describe('conversation ID', () => {
   it('is the session header value when it is sent once and printable', () => {
@@ -21,16 +21,25 @@ describe('conversation ID', () => {
   it('keeps 256 characters', () => {
     expect(conversationIdOf('a'.repeat(256))).toBe('a'.repeat(256));
   });
+});
 
-  it('is read from each client’s own session header', () => {
-    expect(CONVERSATION_HEADERS).toEqual({
-      'Claude Code': 'x-claude-code-session-id',
-      Codex: 'session_id',
-      Mux: 'x-mux-workspace-id',
-      'GitHub Copilot (VS Code)': 'x-interaction-id',
-      'GitHub Copilot (CLI)': 'x-client-session-id',
-      'Kilo Code': 'x-kilocode-taskid',
-      'Coder Agents': 'x-coder-chat-id',
-    });
+describe('conversation ID from a client with two session headers', () => {
+  const read = (headers: Record<string, string | string[]>) =>
+    conversationFrom(['session-id', 'session_id'], headers, (h, name) => h[name]);
+
+  it('is the first header when the request sends it', () => {
+    expect(read({ 'session-id': 'new', session_id: 'old' })).toBe('new');
+  });
+
+  it('is the second header when only it is sent', () => {
+    expect(read({ session_id: 'old' })).toBe('old');
+  });
+
+  it('is omitted when the first header sent is unusable, whatever the second says', () => {
+    expect(read({ 'session-id': ['a', 'b'], session_id: 'old' })).toBeUndefined();
+  });
+
+  it('is omitted when neither is sent', () => {
+    expect(read({})).toBeUndefined();
   });
 });

@@ -23,6 +23,30 @@ describe('plugin variables', () => {
     });
   });
 
+  it('reads client rules and session headers', () => {
+    expect(
+      optionsFromEnv({
+        AIBRIDGE_CLIENT_RULES: 'Acme Agent=acme-agent/, Internal Bot = originator: internal-bot',
+        AIBRIDGE_SESSION_HEADERS: 'Acme Agent=X-Acme-Session,Codex=x-codex-next, Acme Agent=x-acme-task',
+      }),
+    ).toEqual({
+      clientRules: [
+        { client: 'Acme Agent', userAgentPrefix: 'acme-agent/' },
+        { client: 'Internal Bot', originator: 'internal-bot' },
+      ],
+      sessionHeaders: { 'Acme Agent': ['X-Acme-Session', 'x-acme-task'], Codex: ['x-codex-next'] },
+    });
+  });
+
+  it('detects the clients the variables add, and reads their sessions', () => {
+    const policy = policyFromEnv({
+      AIBRIDGE_CLIENT_RULES: 'Acme Agent=Acme-Agent/',
+      AIBRIDGE_SESSION_HEADERS: 'Acme Agent=X-Acme-Session',
+    });
+    expect(policy.clients.rules[0]).toEqual({ client: 'Acme Agent', userAgentPrefix: 'acme-agent/' });
+    expect(policy.clients.sessionHeaders.get('Acme Agent')).toEqual(['x-acme-session']);
+  });
+
   it('treats an empty variable as unset, as OTel does', () => {
     expect(optionsFromEnv({ AIBRIDGE_OWNER_TRUSTED_INITIATORS: '', AIBRIDGE_OWNER_HEADER: '  ' })).toEqual({});
   });
@@ -63,6 +87,43 @@ describe('plugin variables', () => {
       { AIBRIDGE_RESOLVER_TIMEOUT_MS: '0' },
       /^AIBRIDGE_RESOLVER_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 60000/,
     ],
+    [
+      { AIBRIDGE_CLIENT_RULES: 'acme-agent/' },
+      /^AIBRIDGE_CLIENT_RULES: entry 1 \("acme-agent\/"\) must be <client>=<User-Agent prefix> or <client>=originator:<value>$/,
+    ],
+    [{ AIBRIDGE_CLIENT_RULES: 'Acme=' }, /^AIBRIDGE_CLIENT_RULES: entry 1 \("Acme="\) must be/],
+    [{ AIBRIDGE_CLIENT_RULES: 'Unknown=acme/' }, /^AIBRIDGE_CLIENT_RULES: rule 1 cannot name a client "Unknown"$/],
+    [{ AIBRIDGE_CLIENT_RULES: '_OTHER=acme/' }, /^AIBRIDGE_CLIENT_RULES: rule 1 cannot name a client "_OTHER"$/],
+    [
+      { AIBRIDGE_CLIENT_RULES: `${'a'.repeat(65)}=acme/` },
+      /^AIBRIDGE_CLIENT_RULES: rule 1 needs a client name of 1 to 64/,
+    ],
+    [
+      { AIBRIDGE_CLIENT_RULES: 'A=acme/, B=ACME/' },
+      /^AIBRIDGE_CLIENT_RULES: rule 2 \("B"\) repeats the user-agent "acme\/"$/,
+    ],
+    [
+      { AIBRIDGE_CLIENT_RULES: 'A=originator:' },
+      /^AIBRIDGE_CLIENT_RULES: rule 1 \("A"\) needs a User-Agent prefix or originator of 1 to 128/,
+    ],
+    [
+      { AIBRIDGE_CLIENT_RULES: Array.from({ length: 33 }, (_, i) => `C${i}=c${i}/`).join(',') },
+      /^AIBRIDGE_CLIENT_RULES: has 33 rules, at most 32$/,
+    ],
+    [
+      { AIBRIDGE_SESSION_HEADERS: 'Acme Agent=x-acme-session' },
+      /^AIBRIDGE_SESSION_HEADERS: "Acme Agent" is neither a built-in client nor one a client rule names$/,
+    ],
+    [
+      { AIBRIDGE_SESSION_HEADERS: 'Codex=x session' },
+      /^AIBRIDGE_SESSION_HEADERS: "x session" is not a valid HTTP header name$/,
+    ],
+    [{ AIBRIDGE_SESSION_HEADERS: 'Codex=a,Codex=A' }, /^AIBRIDGE_SESSION_HEADERS: "Codex" repeats a header$/],
+    [
+      { AIBRIDGE_SESSION_HEADERS: 'Codex=a,Codex=b,Codex=c,Codex=d,Codex=e' },
+      /^AIBRIDGE_SESSION_HEADERS: "Codex" needs 1 to 4 header names$/,
+    ],
+    [{ AIBRIDGE_SESSION_HEADERS: 'constructor=x-a' }, /^AIBRIDGE_SESSION_HEADERS: "constructor" is neither/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => policyFromEnv(env)).toThrow(message);
   });
@@ -74,6 +135,15 @@ describe('plugin variables', () => {
 
   it('names options, not variables, when options are given in code', () => {
     expect(() => createPolicy({ trustedInitiators: [' padded'] })).toThrow(/^trustedInitiators: entry 1/);
+  });
+
+  it('refuses a client rule given in code with an unknown key or two ways to match', () => {
+    const misspelt = [{ client: 'Acme', userAgent: 'acme/' }] as never;
+    expect(() => createPolicy({ clientRules: misspelt })).toThrow(/^clientRules: rule 1 has unknown key "userAgent"$/);
+    const both = [{ client: 'Acme', userAgentPrefix: 'acme/', originator: 'acme' }] as never;
+    expect(() => createPolicy({ clientRules: both })).toThrow(
+      /^clientRules: rule 1 \("Acme"\) needs exactly one of a User-Agent prefix and an originator$/,
+    );
   });
 
   it('trace context leaves for providers only when AIBRIDGE_PROPAGATE_TRACE_CONTEXT is true', () => {
