@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,12 +7,13 @@ import { CODER_AGENTS_UA, OWNER_A, SERVICE_TOKEN } from '../support/fixtures';
 import { otlpEnv, spawnGateway, type GatewayProcess } from '../support/gateway-process';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { listen, type Running } from '../support/servers';
+import { bytesOf, CASES } from '../usage/provider-cases';
 import { FIXTURES, type Fixture } from '../usage/support';
 
 // A real preloaded gateway (the demo's proxy, which pipes what the provider sends) in front of a
 // provider that sends the recorded responses one byte per write, driven by the official clients.
 // What the request body's `mode` asks the provider for, besides the plain response.
-type Mode = 'plain' | 'gzip' | 'cut' | 'lying' | 'zstd';
+type Mode = 'plain' | 'gzip' | 'cut' | 'lying' | 'zstd' | 'compress';
 
 const SERVER = 2;
 const PATHS = {
@@ -48,15 +49,25 @@ function provider(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { stream?: boolean; mode?: Mode };
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+      stream?: boolean;
+      mode?: Mode;
+      replay?: string;
+    };
+    // A provider's own response, named by the request.
+    if (body.replay !== undefined) {
+      const sse = body.replay.endsWith('.sse');
+      res.writeHead(200, { 'content-type': sse ? 'text/event-stream' : 'application/json' });
+      trickle(res, bytesOf(body.replay), () => res.end());
+      return;
+    }
     const fixture = fixtureFor(req.url ?? '', body.stream === true);
     const mode = body.mode ?? 'plain';
-    if (mode === 'gzip' || mode === 'zstd') {
-      res.writeHead(200, {
-        'content-type': fixture.contentType,
-        'content-encoding': mode === 'gzip' ? 'gzip' : 'zstd',
-      });
-      res.end(mode === 'gzip' ? gzipSync(fixture.bytes) : fixture.bytes);
+    if (mode === 'gzip' || mode === 'zstd' || mode === 'compress') {
+      res.writeHead(200, { 'content-type': fixture.contentType, 'content-encoding': mode });
+      res.end(
+        mode === 'gzip' ? gzipSync(fixture.bytes) : mode === 'zstd' ? zstdCompressSync(fixture.bytes) : fixture.bytes,
+      );
       return;
     }
     res.writeHead(200, { 'content-type': fixture.contentType });
@@ -207,10 +218,26 @@ describe('usage read by a real preloaded gateway from a provider that sends byte
     30_000,
   );
 
-  it('a gzip body is read as the plain one', async () => {
+  it.each(CASES.map((c) => [c.why, c] as const))('%s: the span carries the usage the contract reads', async (_, c) => {
+    const before = interceptions().length;
+    const path = c.format === 'anthropic_messages' ? '/v1/messages' : '/v1/chat/completions';
+    await rawCall(plugin.process.url, path, { model: 'm', replay: c.file });
+    const span = await nextInterception(before);
+    seen.push(span);
+    expect(span.attributes).toMatchObject({
+      'gen_ai.response.model': c.model,
+      'gen_ai.usage.input_tokens': c.usage.inputTokens,
+      'gen_ai.usage.output_tokens': c.usage.outputTokens,
+    });
+    expect(span.attributes['gen_ai.usage.cache_read.input_tokens']).toBe(c.usage.cacheReadInputTokens);
+    expect(span.attributes['gen_ai.usage.reasoning.output_tokens']).toBe(c.usage.reasoningOutputTokens);
+    expect(span.attributes['aibridge.usage.unavailable']).toBeUndefined();
+  });
+
+  it.each(['gzip', 'zstd'] as const)('a %s body is read as the plain one', async (mode) => {
     const f = FIXTURES.find((x) => x.name === 'responses.json')!;
     const before = interceptions().length;
-    await callWithClient(`${plugin.process.url}/v1`, f.format, false, 'gzip');
+    await callWithClient(`${plugin.process.url}/v1`, f.format, false, mode);
     const span = await nextInterception(before);
     seen.push(span);
     expect(span.attributes).toMatchObject({
@@ -222,7 +249,7 @@ describe('usage read by a real preloaded gateway from a provider that sends byte
   it.each([
     ['cut', '/v1/messages', { stream: true }, 'truncated'],
     ['lying', '/v1/chat/completions', {}, 'malformed'],
-    ['zstd', '/v1/chat/completions', {}, 'encoded'],
+    ['compress', '/v1/chat/completions', {}, 'encoded'],
   ] as const)('a %s response carries its reason', async (mode, path, body, reason) => {
     const before = interceptions().length;
     await rawCall(plugin.process.url, path, { model: 'm', ...body, mode });
@@ -265,6 +292,14 @@ describe('what the client receives', () => {
     ),
     ['gzip', '/v1/responses', { model: 'm', mode: 'gzip' }] as const,
     ['zstd', '/v1/chat/completions', { model: 'm', mode: 'zstd' }] as const,
+    ...CASES.map(
+      (c) =>
+        [
+          c.file,
+          c.format === 'anthropic_messages' ? '/v1/messages' : '/v1/chat/completions',
+          { model: 'm', replay: c.file },
+        ] as const,
+    ),
   ])('%s: the same bytes with the plugin as without', async (_, path, body) => {
     const [withPlugin, without] = await Promise.all([
       rawCall(plugin.process.url, path, body),
