@@ -221,7 +221,7 @@ export function buildDashboard(options: GeneratorOptions = DEFAULT_OPTIONS) {
         ),
       )
       .link(link('Jaeger: traces of the enduser.id above', jaegerSearch([['enduser.id', variable('enduser')]])))
-      .link(link('Runbooks', `${options.runbookUrl}#runbooks`))
+      .link(link('Runbooks', options.runbookUrl))
 
       .withRow(new RowBuilder('At a glance').id(id()))
       .withPanel(

@@ -21,7 +21,7 @@ if (values.help) {
     [
       'npm run dashboards -- [options]',
       `  --grafana-url <url>    Grafana's base URL, for the alerts' dashboard links (${DEFAULT_OPTIONS.grafanaUrl})`,
-      `  --runbook-url <url>    the page with the README's Runbooks section (${DEFAULT_OPTIONS.runbookUrl})`,
+      `  --runbook-url <url>    the page with the runbooks, one section per alert (${DEFAULT_OPTIONS.runbookUrl})`,
       `  --gateway-jobs <regex> the gateways' Prometheus jobs, for the absent-metrics alert (${DEFAULT_OPTIONS.gatewayJobs})`,
       '  --out <dir>            write there instead of over the committed files',
       '',

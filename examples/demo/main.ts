@@ -148,7 +148,7 @@ async function main(options: DemoOptions, teardown: Teardown, progress: Progress
   say(
     jaegerListens
       ? `  Traces: passed on to the OTLP endpoint at ${OTLP_HOST}:${OTLP_PORT} (${collector.forwarded} exports, ${collector.forwardFailures} failed); in Jaeger, search for tag initiator.override=true`
-      : `  Traces: no Jaeger or collector listens on ${OTLP_HOST}:${OTLP_PORT}, so the traces above stayed in this demo. Start one (see README) and run again to find them there.`,
+      : `  Traces: no Jaeger or collector listens on ${OTLP_HOST}:${OTLP_PORT}, so the traces above stayed in this demo. Start one (see docs/demo.md) and run again to find them there.`,
   );
 
   if (options.once) {

@@ -12,11 +12,8 @@ const committed = parse(readFileSync(join(REPO_ROOT, 'dashboards/prometheus/aler
 };
 const rules = committed.groups.flatMap((group) => group.rules);
 const names = [...new Set(rules.map((rule) => rule.alert))];
-const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-const runbooks = readme.slice(
-  readme.indexOf('\n## Runbooks'),
-  readme.indexOf('\n## ', readme.indexOf('\n## Runbooks') + 1),
-);
+const runbooks = readFileSync(join(REPO_ROOT, 'docs/runbooks.md'), 'utf8');
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { repository: { url: string } };
 
 /** The labels an alert carries from its expression: those it aggregates by. */
 const groupedBy = (expr: string) =>
@@ -73,10 +70,15 @@ describe('the alerting rules', () => {
     }
   });
 
-  it('link to their runbook: a README section with one anchor per alert', () => {
-    expect(runbooks.length).toBeGreaterThan(100);
-    const headings = [...runbooks.matchAll(/^### (.+)$/gm)].map(([, heading]) => heading!.trim());
+  it('link to their runbook: docs/runbooks.md on the repository page, one section per alert', () => {
+    expect(runbooks.startsWith('# Runbooks\n')).toBe(true);
+    const headings = [...runbooks.matchAll(/^## (.+)$/gm)].map(([, heading]) => heading!.trim());
     expect(headings).toEqual(names);
+    // Each alert's section says something, not only its name.
+    for (const section of runbooks.split(/^## .+$/m).slice(1)) expect(section.trim().length).toBeGreaterThan(100);
+    expect(DEFAULT_OPTIONS.runbookUrl).toBe(
+      `${manifest.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')}/blob/main/docs/runbooks.md`,
+    );
     for (const rule of rules) {
       expect(rule.annotations.runbook_url).toBe(`${DEFAULT_OPTIONS.runbookUrl}#${headingAnchor(rule.alert)}`);
       expect(headingAnchor(rule.alert)).toBe(rule.alert.toLowerCase());

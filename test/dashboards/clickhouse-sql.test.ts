@@ -8,13 +8,14 @@ import { ALICE_TOKEN, CLAUDE_CODE_UA } from '../support/fixtures';
 import { REPO_ROOT } from '../support/gateway-process';
 import { gatewayUnderTest, post } from '../support/servers';
 
-// ClickHouse cannot run here: the README's SQL is checked against what the collector's ClickHouse
-// exporter writes and against a real interception record.
-const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-const section = readme.slice(
-  readme.indexOf('### The stack for one gateway or many replicas'),
-  readme.indexOf('\n## ', readme.indexOf('### The stack for one gateway or many replicas')),
-);
+// ClickHouse cannot run here: the SQL of docs/at-scale.md is checked against what the collector's
+// ClickHouse exporter writes and against a real interception record.
+const page = readFileSync(join(REPO_ROOT, 'docs/at-scale.md'), 'utf8');
+const heading = '\n## Tokens per user and per conversation\n';
+const start = page.indexOf(heading);
+if (start === -1) throw new Error(`docs/at-scale.md has no "${heading.trim()}" section`);
+const end = page.indexOf('\n## ', start + 1);
+const section = page.slice(start, end === -1 ? undefined : end);
 const queries = [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map(([, sql]) => sql!);
 
 // The columns the exporter inserts into its default logs table (internal/sqltemplates/logs_insert.sql

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,8 @@ interface Row {
   readonly propagate?: boolean;
 }
 
-// Each row is one line of the README's compatibility table.
+// Each row is one line of the compatibility table in docs/compatibility.md (checked below); the
+// plain node:http rows there are test/e2e/preload.test.ts.
 export const ROWS: readonly Row[] = [
   { gateway: 'Portkey AI Gateway 1.15 (Hono)', module: 'ESM', preload: '--import', entry: PORTKEY, portkey: true },
   { gateway: 'Portkey AI Gateway 1.15 (Hono)', module: 'ESM', preload: '--require', entry: PORTKEY, portkey: true },
@@ -196,4 +198,20 @@ describe.each(ROWS)('$gateway, $module, preloaded with $preload', (row) => {
       }
     },
   );
+});
+
+describe('docs/compatibility.md', () => {
+  it('has one table row per gateway tested here, in the same order, with its module system and preload', () => {
+    const page = readFileSync(join(REPO_ROOT, 'docs/compatibility.md'), 'utf8');
+    const documented = [...page.matchAll(/^\| (.+?) \| (CommonJS|ESM) \| (.+?) \| `(?:fetch|http)` \|$/gm)]
+      .filter(([, gateway]) => !gateway!.startsWith('plain `node:http`'))
+      .map(([, gateway, module, loadedWith]) => [gateway!.split(' ')[0], module, loadedWith]);
+    expect(documented).toEqual(
+      ROWS.map((row) => [
+        row.gateway.split(' ')[0],
+        row.module,
+        row.preload === 'none' ? 'own `NodeSDK`' : `\`${row.preload}\``,
+      ]),
+    );
+  });
 });

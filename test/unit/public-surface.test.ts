@@ -34,16 +34,16 @@ function exportsOf(path: string): Exports {
   return { values: values.sort(), types: types.sort() };
 }
 
-/** The names the README's API reference lists for an entry point, by kind. */
+/** The names the API reference (docs/api.md) lists for an entry point, by kind. */
 function documented(entryPoint: string): Exports {
-  const readme = read('README.md');
-  const section = readme.slice(
-    readme.indexOf('## API reference'),
-    readme.indexOf('\n## ', readme.indexOf('## API reference') + 1),
-  );
+  const page = read('docs/api.md');
+  const begin = page.indexOf('\n## API reference\n');
+  if (begin === -1) throw new Error('docs/api.md has no "## API reference" section');
+  const next = page.indexOf('\n## ', begin + 1);
+  const section = page.slice(begin, next === -1 ? undefined : next);
   const heading = `### \`${entryPoint}\``;
   const start = section.indexOf(heading);
-  if (start === -1) throw new Error(`the README's API reference has no ${heading}`);
+  if (start === -1) throw new Error(`the API reference in docs/api.md has no ${heading}`);
   const end = section.indexOf('\n### ', start + 1);
   const rows = [...section.slice(start, end === -1 ? undefined : end).matchAll(/^\| `([^`]+)` \| (\w+) \|/gm)];
   return {
@@ -62,7 +62,7 @@ describe('public surface', () => {
   it.each([
     ['aibridge-initiator-otel', 'src/index.ts'],
     ['aibridge-initiator-otel/testing', 'src/testing.ts'],
-  ])('%s exports exactly the names the README documents', (entryPoint, source) => {
+  ])('%s exports exactly the names docs/api.md documents', (entryPoint, source) => {
     const exported = exportsOf(source);
     expect(exported.values.length).toBeGreaterThan(0);
     expect(exported).toEqual(documented(entryPoint));
