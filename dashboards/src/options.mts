@@ -10,18 +10,19 @@ export interface GeneratorOptions {
   readonly gatewayJobs: string;
 }
 
-/** The package's repository page, from the `repository` of package.json (`git+https://….git`). */
-export const REPOSITORY_URL: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { repository: { url: string } }
-).repository.url
-  .replace(/^git\+/, '')
-  .replace(/\.git$/, '');
+const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+};
 
-// The local stack's Grafana, and docs/runbooks.md as the package's repository page shows it:
-// regenerate with your own for a deployment.
+/** docs/runbooks.md as the published package serves it (the package ships docs/), at this version. */
+export const PUBLISHED_RUNBOOKS_URL = `https://unpkg.com/${manifest.name}@${manifest.version}/docs/runbooks.md`;
+
+// The local stack's Grafana, and the runbooks of the package these files came with: regenerate with
+// your own (`--runbook-url`, e.g. where your team reads docs/runbooks.md) for a deployment.
 export const DEFAULT_OPTIONS: GeneratorOptions = {
   grafanaUrl: 'http://localhost:3000',
-  runbookUrl: `${REPOSITORY_URL}/blob/main/docs/runbooks.md`,
+  runbookUrl: PUBLISHED_RUNBOOKS_URL,
   gatewayJobs: '.+',
 };
 

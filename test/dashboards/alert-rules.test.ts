@@ -13,7 +13,10 @@ const committed = parse(readFileSync(join(REPO_ROOT, 'dashboards/prometheus/aler
 const rules = committed.groups.flatMap((group) => group.rules);
 const names = [...new Set(rules.map((rule) => rule.alert))];
 const runbooks = readFileSync(join(REPO_ROOT, 'docs/runbooks.md'), 'utf8');
-const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { repository: { url: string } };
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  files: string[];
+};
 
 /** The labels an alert carries from its expression: those it aggregates by. */
 const groupedBy = (expr: string) =>
@@ -70,15 +73,16 @@ describe('the alerting rules', () => {
     }
   });
 
-  it('link to their runbook: docs/runbooks.md on the repository page, one section per alert', () => {
+  it('link to their runbook: docs/runbooks.md as the published package serves it, one section per alert', () => {
     expect(runbooks.startsWith('# Runbooks\n')).toBe(true);
     const headings = [...runbooks.matchAll(/^## (.+)$/gm)].map(([, heading]) => heading!.trim());
     expect(headings).toEqual(names);
     // Each alert's section says something, not only its name.
     for (const section of runbooks.split(/^## .+$/m).slice(1)) expect(section.trim().length).toBeGreaterThan(100);
     expect(DEFAULT_OPTIONS.runbookUrl).toBe(
-      `${manifest.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')}/blob/main/docs/runbooks.md`,
+      `https://unpkg.com/aibridge-initiator-otel@${manifest.version}/docs/runbooks.md`,
     );
+    expect(manifest.files).toContain('docs');
     for (const rule of rules) {
       expect(rule.annotations.runbook_url).toBe(`${DEFAULT_OPTIONS.runbookUrl}#${headingAnchor(rule.alert)}`);
       expect(headingAnchor(rule.alert)).toBe(rule.alert.toLowerCase());
