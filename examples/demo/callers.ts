@@ -24,9 +24,9 @@ export const ALICE: Caller = {
 };
 export const BOB: Caller = {
   name: 'bob (Codex)',
-  userAgent: 'codex_cli_rs/0.20.0',
+  userAgent: 'codex_exec/0.171.0 (Debian 12.0.0; x86_64)',
   key: 'sk-demo-bob-0001',
-  sessionHeader: 'session_id',
+  sessionHeader: 'session-id',
 };
 export const ZED_USER: Caller = { name: 'gina (Zed, single sign-on)', userAgent: 'Zed/0.201.5', key: '' };
 export const MALLORY: Caller = {
