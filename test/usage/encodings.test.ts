@@ -120,58 +120,38 @@ describe('compressed bodies', () => {
     ).toBe('truncated');
   });
 
-  it('is truncated with what was seen when a gzip stream is aborted before its end', async () => {
-    const f = fixtureNamed('anthropic-messages.sse');
-    const text = f.bytes.toString('utf8');
-    const seen = Buffer.from(text.slice(0, text.indexOf('event: message_stop')));
-    const gzip = createGzip();
-    const compressed: Buffer[] = [];
-    gzip.on('data', (c: Buffer) => compressed.push(c));
-    await new Promise<void>((resolve) => gzip.write(seen, () => gzip.flush(constants.Z_SYNC_FLUSH, () => resolve())));
-    const outcome = await readChunks(f.format, compressed, {
-      contentType: SSE,
-      contentEncoding: 'gzip',
-      aborted: true,
-    });
-    expect(outcome).toEqual(
-      unavailable(true, 'claude-sonnet-4-5-20250929', 'truncated', {
-        inputTokens: 21516,
-        outputTokens: 431,
-        cacheReadInputTokens: 20480,
-        cacheCreationInputTokens: 1024,
-      }),
-    );
-    gzip.destroy();
-  });
-
-  it('is truncated with what was seen when a zstd stream, flushed per event, is aborted before its end', async () => {
-    const f = fixtureNamed('anthropic-messages.sse');
-    const text = f.bytes.toString('utf8');
-    const events = text.slice(0, text.indexOf('event: message_stop')).split(/(?<=\n\n)/);
-    const zstd = createZstdCompress();
-    const compressed: Buffer[] = [];
-    zstd.on('data', (c: Buffer) => compressed.push(c));
-    // As a server streaming zstd does: each event flushed as it is sent, the frame never ended.
-    for (const event of events) {
-      await new Promise<void>((resolve) =>
-        zstd.write(event, () => zstd.flush(constants.ZSTD_e_flush, () => resolve())),
+  it.each([
+    ['gzip', () => createGzip(), constants.Z_SYNC_FLUSH],
+    ['zstd', () => createZstdCompress(), constants.ZSTD_e_flush],
+  ] as const)(
+    'is truncated with what was seen when a %s stream, flushed per event, is aborted before its end',
+    async (coding, compressor, flushMode) => {
+      const f = fixtureNamed('anthropic-messages.sse');
+      const text = f.bytes.toString('utf8');
+      const events = text.slice(0, text.indexOf('event: message_stop')).split(/(?<=\n\n)/);
+      const encoder = compressor();
+      const compressed: Buffer[] = [];
+      encoder.on('data', (c: Buffer) => compressed.push(c));
+      // As a server streaming a compressed body does: each event flushed as it is sent, never ended.
+      for (const event of events) {
+        await new Promise<void>((resolve) => encoder.write(event, () => encoder.flush(flushMode, () => resolve())));
+      }
+      const outcome = await readChunks(f.format, compressed, {
+        contentType: SSE,
+        contentEncoding: coding,
+        aborted: true,
+      });
+      expect(outcome).toEqual(
+        unavailable(true, 'claude-sonnet-4-5-20250929', 'truncated', {
+          inputTokens: 21516,
+          outputTokens: 431,
+          cacheReadInputTokens: 20480,
+          cacheCreationInputTokens: 1024,
+        }),
       );
-    }
-    const outcome = await readChunks(f.format, compressed, {
-      contentType: SSE,
-      contentEncoding: 'zstd',
-      aborted: true,
-    });
-    expect(outcome).toEqual(
-      unavailable(true, 'claude-sonnet-4-5-20250929', 'truncated', {
-        inputTokens: 21516,
-        outputTokens: 431,
-        cacheReadInputTokens: 20480,
-        cacheCreationInputTokens: 1024,
-      }),
-    );
-    zstd.destroy();
-  });
+      encoder.destroy();
+    },
+  );
 
   it('calls done once, after inflating, for a compressed body', async () => {
     const f = fixtureNamed('responses.sse');
